@@ -1,0 +1,90 @@
+"""The corpus manifest (``manifest.csv``): parsing and validation.
+
+Columns: ``video_id, path, label, group`` required; ``method, source`` optional. ``path`` is relative to the
+corpus root (the manifest's folder) and must resolve inside it, symlinks included. Every problem is an
+FvcError that names the file, the line and the column, so a user can fix it in one go.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+
+import polars as pl
+
+from fvc.errors import FvcError
+from fvc.schema import LABELS, MANIFEST_OPTIONAL, MANIFEST_REQUIRED
+
+MANIFEST_NAME = "manifest.csv"
+
+
+def read_manifest(manifest: str | os.PathLike, *, check_files: bool = True) -> pl.DataFrame:
+    """Parse and validate a manifest; return it with columns video_id, path, label, group, method, source.
+
+    ``path`` in the result is relative to the corpus root, normalised with forward slashes. A missing
+    ``source`` defaults to the row's group, a missing ``method`` to "unknown" (fakes) or "none" (reals).
+    Raises FvcError (naming line and column) for: non-UTF-8 text, a missing column, an empty manifest, an empty
+    field, a duplicate id, a label other than real/fake, a path outside the root, or (``check_files``) a
+    missing file.
+    """
+    manifest = Path(manifest)
+    root = manifest.parent.resolve()
+    try:
+        raw = manifest.read_bytes()
+    except FileNotFoundError:
+        raise FvcError(f"{manifest}: manifest not found") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise FvcError(f"{manifest}: line {line}: not UTF-8 text (byte 0x{raw[err.start]:02x})") from None
+
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in MANIFEST_REQUIRED if c not in header]
+    if missing:
+        raise FvcError(
+            f"{manifest}: missing column(s) {', '.join(missing)}; expected {', '.join(MANIFEST_REQUIRED)}"
+            f" (optional: {', '.join(MANIFEST_OPTIONAL)})"
+        )
+    reader.fieldnames = header
+
+    rows: list[dict[str, str]] = []
+    seen: dict[str, int] = {}
+    for row in reader:
+        line = reader.line_num
+        rec = {k: (row.get(k) or "").strip() for k in (*MANIFEST_REQUIRED, *MANIFEST_OPTIONAL)}
+        for col in MANIFEST_REQUIRED:
+            if not rec[col]:
+                raise FvcError(f"{manifest}: line {line}, column {col}: empty value")
+        if rec["video_id"] in seen:
+            raise FvcError(
+                f"{manifest}: line {line}, column video_id: duplicate id {rec['video_id']!r}"
+                f" (first on line {seen[rec['video_id']]})"
+            )
+        seen[rec["video_id"]] = line
+        if rec["label"] not in LABELS:
+            raise FvcError(f"{manifest}: line {line}, column label: {rec['label']!r}, expected real or fake")
+        rec["path"] = _inside_root(root, rec["path"], f"{manifest}: line {line}, column path", check_files)
+        rec["source"] = rec["source"] or rec["group"]
+        rec["method"] = rec["method"] or ("none" if rec["label"] == "real" else "unknown")
+        rows.append(rec)
+    if not rows:
+        raise FvcError(f"{manifest}: no rows; expected one row per video")
+    return pl.DataFrame(rows, schema={c: pl.String for c in (*MANIFEST_REQUIRED, *MANIFEST_OPTIONAL)})
+
+
+def _inside_root(root: Path, path: str, where: str, check_files: bool) -> str:
+    """Return ``path`` relative to ``root`` if it resolves (symlinks followed) inside it, else FvcError."""
+    candidate = Path(path)
+    full = candidate if candidate.is_absolute() else root / candidate
+    resolved = full.resolve()
+    if not resolved.is_relative_to(root):
+        raise FvcError(f"{where}: {path!r} resolves outside the corpus root {root}")
+    if check_files and not resolved.is_file():
+        raise FvcError(f"{where}: {path!r} is not a file under {root}")
+    # Keep the user's name (relative to root) rather than a symlink's target, so paths stay as written.
+    normal = Path(os.path.normpath(full))
+    return (normal if normal.is_relative_to(root) else resolved).relative_to(root).as_posix()
