@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import av
+import numpy as np
 
 HASH_CHUNK = 1 << 20
 
@@ -129,3 +130,73 @@ def _duration_seconds(container, stream, frame_count: int, fps: float) -> float:
 
 def _short(err: BaseException) -> str:
     return str(err).splitlines()[0][:200] if str(err) else type(err).__name__
+
+
+INTERPOLATIONS = {"area": "AREA", "bilinear": "BILINEAR"}
+
+
+def sample_frame_indices(frame_count: int, num_frames: int) -> np.ndarray:
+    """``num_frames`` frame indices spread uniformly over ``[0, frame_count)``: the centre of each of
+    ``num_frames`` equal segments. A video shorter than ``num_frames`` repeats frames. Returns int64, sorted.
+    """
+    if frame_count < 1 or num_frames < 1:
+        raise ValueError(f"frame_count={frame_count} and num_frames={num_frames} must both be >= 1")
+    centres = (np.arange(num_frames, dtype=np.float64) + 0.5) * frame_count / num_frames
+    return np.minimum(centres.astype(np.int64), frame_count - 1)
+
+
+def read_frames(
+    path: str | os.PathLike,
+    indices: np.ndarray,
+    *,
+    height: int,
+    width: int,
+    rotation: int = 0,
+    interpolation: str = "area",
+) -> tuple[np.ndarray, int]:
+    """Decode the frames at sorted ``indices`` (decode order), resized to displayed ``height`` x ``width``.
+
+    Streams the file: only the wanted frames, already resized, are kept, so memory does not grow with the
+    video's length. ``rotation`` (counter-clockwise degrees, from probing) is applied after resizing.
+    Indices past the last decodable frame repeat the last decoded one. Returns (frames (T, H, W, 3) uint8,
+    the number of frames decoded). Raises VideoError if no frame decodes.
+    """
+    wanted = np.asarray(indices, dtype=np.int64)
+    # Resize in the coded orientation, then rotate: a 90/270 rotation swaps the sides.
+    coded_h, coded_w = (width, height) if rotation in (90, 270) else (height, width)
+    interp = INTERPOLATIONS[interpolation]
+    out = np.zeros((len(wanted), height, width, 3), dtype=np.uint8)
+    filled = 0
+    decoded = 0
+    try:
+        container = av.open(str(path), metadata_errors="ignore")
+    except (av.error.FFmpegError, UnicodeDecodeError) as err:
+        raise VideoError(f"not a readable media file ({_short(err)})") from None
+    with container:
+        if not container.streams.video:
+            raise VideoError("no video stream")
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        for frame in _frames_skipping_damage(container, stream):
+            while filled < len(wanted) and wanted[filled] == decoded:
+                rgb = frame.reformat(width=coded_w, height=coded_h, format="rgb24", interpolation=interp)
+                out[filled] = np.rot90(rgb.to_ndarray(), k=rotation // 90) if rotation else rgb.to_ndarray()
+                filled += 1
+            decoded += 1
+            if filled == len(wanted):
+                break
+    if decoded == 0:
+        raise VideoError("no decodable video frame")
+    if filled == 0:
+        raise VideoError(f"only {decoded} frame(s) decodable, fewer than the first sampled index {wanted[0]}")
+    out[filled:] = out[filled - 1]
+    return out, decoded
+
+
+def _frames_skipping_damage(container, stream):
+    """Decoded frames of ``stream``; a damaged packet is skipped rather than ending the video."""
+    for packet in container.demux(stream):
+        try:
+            yield from packet.decode()
+        except av.error.InvalidDataError:
+            continue
