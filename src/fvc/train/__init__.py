@@ -1,0 +1,1 @@
+"""Training: the fold loop, its schedule, early stopping and checkpoints."""

@@ -1,0 +1,35 @@
+"""Checkpoints: written atomically, read with ``weights_only=True`` so a file can never run code."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+from typing import Any
+
+import torch
+
+import fvc
+from fvc.atomic import atomic_path
+from fvc.errors import FvcError
+
+
+def save_checkpoint(path: str | os.PathLike, *, state_dict: dict, params: dict, **extra: Any) -> Path:
+    """Save {state_dict, params, fvc_version, **extra} to ``path`` atomically. Returns the path."""
+    with atomic_path(path) as tmp:
+        torch.save({"state_dict": state_dict, "params": params, "fvc_version": fvc.__version__, **extra}, tmp)
+    return Path(path)
+
+
+def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
+    """Load a checkpoint with ``torch.load(weights_only=True)``.
+
+    Raises FvcError if the file is missing, or refused because it carries pickled code or is not a checkpoint.
+    """
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise FvcError(f"{path}: checkpoint not found") from None
+    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError) as err:
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise FvcError(f"{path}: refused to load checkpoint (weights_only=True): {reason[:200]}") from None

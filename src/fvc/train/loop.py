@@ -1,0 +1,273 @@
+"""The fold loop: an explicit epoch loop over aspect-ratio buckets with the origin's training method.
+
+AdamW, linear warm-up then cosine, autocast, gradient accumulation to an effective batch size, gradient-norm
+clipping, class-weighted BCE, early stopping on validation F1; dvclive logs every epoch.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import time
+from dataclasses import MISSING, asdict, dataclass, fields
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import torch
+from dvclive import Live
+from sklearn.metrics import f1_score, roc_auc_score
+from torch import nn
+from torch.utils.data import DataLoader
+
+from fvc.atomic import write_parquet
+from fvc.data.buckets import AspectRatioBucketSampler, pad_collate
+from fvc.errors import FvcError
+from fvc.models.registry import build_model
+from fvc.train.checkpoint import load_checkpoint, save_checkpoint
+from fvc.train.data import ClipDataset, fold_partition
+from fvc.train.early_stopping import EarlyStopping
+from fvc.train.schedule import warmup_cosine
+
+PREDICTIONS = {"video_id": pl.String, "fold": pl.Int32, "label": pl.String, "p_fake": pl.Float64}
+
+
+@dataclass(frozen=True)
+class TrainParams:
+    """params.yaml's ``train`` section (see the comments there for each value's reason)."""
+
+    model: str
+    epochs: int
+    batch_size: int
+    effective_batch_size: int
+    lr: float
+    betas: tuple[float, float]
+    weight_decay: float
+    warmup_epochs: int
+    warmup_factor: float
+    grad_clip: float
+    patience: int
+    dropout: float
+    amp: str  # auto | off | bf16 | fp16
+    val_fraction: float
+    class_weighting: bool
+    threshold: float
+    init_checkpoint: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.batch_size < 1 or self.effective_batch_size < self.batch_size:
+            raise FvcError(
+                f"params.yaml: train.effective_batch_size = {self.effective_batch_size} must be >="
+                f" train.batch_size = {self.batch_size} >= 1"
+            )
+        if self.amp not in ("auto", "off", "bf16", "fp16"):
+            raise FvcError(f"params.yaml: train.amp = {self.amp!r}, expected auto, off, bf16 or fp16")
+        if self.epochs < 1:
+            raise FvcError(f"params.yaml: train.epochs = {self.epochs}, expected >= 1")
+
+    @classmethod
+    def from_params(cls, section: dict) -> TrainParams:
+        """Build from params.yaml's ``train`` section; FvcError names unknown or missing keys."""
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(section) - names)
+        if unknown:
+            raise FvcError(f"params.yaml: unknown parameter(s) train.{', train.'.join(unknown)}")
+        missing = sorted(f.name for f in fields(cls) if f.name not in section and f.default is MISSING)
+        if missing:
+            raise FvcError(f"params.yaml: missing parameter(s) train.{', train.'.join(missing)}")
+        return cls(**{**section, "betas": tuple(section["betas"])})
+
+    @property
+    def accumulation_steps(self) -> int:
+        return max(1, self.effective_batch_size // self.batch_size)
+
+
+@dataclass(frozen=True)
+class FoldResult:
+    fold: int
+    best_epoch: int
+    epochs_run: int
+    seconds: float
+    test_auc: float
+    n_train: int
+    n_val: int
+    n_test: int
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch; make CPU kernels deterministic."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+def autocast_dtype(amp: str, device: torch.device) -> torch.dtype | None:
+    """The autocast dtype for ``amp`` on ``device``: auto = fp16 on CUDA (with a GradScaler), none on CPU
+    (bf16 autocast made 3D convolutions slower on the CPUs we measured; ask for it with ``bf16``)."""
+    if amp == "off" or (amp == "auto" and device.type == "cpu"):
+        return None
+    if amp == "fp16" and device.type == "cpu":
+        raise FvcError("params.yaml: train.amp = fp16 needs a CUDA device; use bf16 or off on CPU")
+    return torch.bfloat16 if amp == "bf16" else torch.float16
+
+
+def train_fold(
+    fold: int,
+    *,
+    params: TrainParams,
+    model_options: dict,
+    seed: int,
+    clips: pl.DataFrame,
+    folds: pl.DataFrame,
+    clip_dir: str | os.PathLike,
+    live_dir: str | os.PathLike,
+    model_dir: str | os.PathLike,
+    device: torch.device | None = None,
+) -> FoldResult:
+    """Train fold ``fold``: fit on its train part, early-stop on its validation part, predict its test part.
+
+    Writes ``model_dir/best.pt`` (state dict, params, fvc version), dvclive logs under ``live_dir`` and the
+    test predictions to ``live_dir/predictions.parquet`` (schema PREDICTIONS). Returns a summary.
+    """
+    started = time.perf_counter()
+    device = device or torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    seed_everything(seed + fold)
+    table = clips.join(folds.select("video_id", "label", "group", "fold"), on="video_id", how="inner").sort("video_id")
+    part = fold_partition(
+        table.select("video_id", "label", "group", "fold"), fold, val_fraction=params.val_fraction, seed=seed
+    )
+    parts = {name: table.filter(pl.col("video_id").is_in(getattr(part, name))) for name in ("train", "val", "test")}
+    datasets = {name: ClipDataset(t, clip_dir) for name, t in parts.items()}
+
+    model = build_model(params.model, dropout=params.dropout, checkpoint=params.init_checkpoint, **model_options)
+    model.to(device)
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=params.lr, betas=params.betas, weight_decay=params.weight_decay
+    )
+    scheduler = warmup_cosine(
+        optimizer, epochs=params.epochs, warmup_epochs=params.warmup_epochs, warmup_factor=params.warmup_factor
+    )
+    labels = np.asarray(datasets["train"].labels)
+    pos_weight = (labels == 0).sum() / max(1, (labels == 1).sum()) if params.class_weighting else 1.0
+    criterion = nn.BCEWithLogitsLoss(pos_weight=torch.tensor(pos_weight, dtype=torch.float32, device=device))
+    amp_dtype = autocast_dtype(params.amp, device)
+    scaler = torch.amp.GradScaler(device.type, enabled=amp_dtype == torch.float16)
+    sampler = AspectRatioBucketSampler(datasets["train"].shapes, params.batch_size, seed=seed + fold)
+    train_loader = DataLoader(datasets["train"], batch_sampler=sampler, collate_fn=pad_collate)
+    stopper = EarlyStopping(patience=params.patience)
+    model_dir = Path(model_dir)
+    record = {"train": asdict(params), "model_options": model_options, "seed": seed, "fold": fold}
+
+    with Live(str(live_dir), dvcyaml=False, save_dvc_exp=False, report=None) as live:
+        live.log_params({"fold": fold, "n_train": len(part.train), "n_val": len(part.val), "n_test": len(part.test)})
+        epoch = -1
+        for epoch in range(params.epochs):
+            sampler.set_epoch(epoch)
+            lr = optimizer.param_groups[0]["lr"]
+            train_loss, pad_fraction = _train_epoch(
+                model, train_loader, optimizer, criterion, scaler, params, amp_dtype, device
+            )
+            scheduler.step()
+            val = _predict(model, datasets["val"], params.batch_size, amp_dtype, device)
+            val_loss = _bce(val["label"], val["p_fake"], pos_weight)
+            val_f1 = f1_score(val["label"], val["p_fake"] >= params.threshold, zero_division=0)
+            val_auc = _auc(val["label"], val["p_fake"])
+            for name, value in (
+                ("train_loss", train_loss),
+                ("val_loss", val_loss),
+                ("val_f1", val_f1),
+                ("val_auc", val_auc),
+                ("lr", lr),
+                ("pad_fraction", pad_fraction),
+            ):
+                live.log_metric(name, float(value), plot=True)
+            if stopper.step(epoch, val_f1, val_auc):
+                save_checkpoint(model_dir / "best.pt", state_dict=model.state_dict(), params=record, epoch=epoch)
+            live.next_step()
+            print(
+                f"fold {fold} epoch {epoch}: train_loss {train_loss:.4f} val_loss {val_loss:.4f}"
+                f" val_f1 {val_f1:.3f} val_auc {val_auc:.3f} lr {lr:.2e} pad {pad_fraction:.3f}",
+                flush=True,
+            )
+            if stopper.should_stop:
+                break
+
+        model.load_state_dict(load_checkpoint(model_dir / "best.pt")["state_dict"])
+        test = _predict(model, datasets["test"], params.batch_size, amp_dtype, device)
+        predictions = pl.DataFrame(
+            {
+                "video_id": parts["test"]["video_id"],
+                "fold": [fold] * parts["test"].height,
+                "label": parts["test"]["label"],
+                "p_fake": test["p_fake"],
+            },
+            schema=PREDICTIONS,
+        )
+        write_parquet(predictions, Path(live_dir) / "predictions.parquet")
+        test_auc = _auc(test["label"], test["p_fake"])
+        live.summary["best_epoch"] = stopper.best_epoch
+        live.summary["test_auc"] = test_auc if not math.isnan(test_auc) else None
+    return FoldResult(
+        fold=fold,
+        best_epoch=stopper.best_epoch,
+        epochs_run=epoch + 1,
+        seconds=time.perf_counter() - started,
+        test_auc=test_auc,
+        n_train=len(part.train),
+        n_val=len(part.val),
+        n_test=len(part.test),
+    )
+
+
+def _train_epoch(model, loader, optimizer, criterion, scaler, params, amp_dtype, device) -> tuple[float, float]:
+    """One pass over the training buckets; returns (mean loss per clip, padded share of voxels)."""
+    model.train()
+    optimizer.zero_grad(set_to_none=True)
+    total_loss, clips, padded, voxels = 0.0, 0, 0.0, 0.0
+    steps = len(loader)
+    for step, batch in enumerate(loader):
+        x, y = batch["x"].to(device), batch["y"].to(device)
+        mask = batch["mask"].to(device) if batch["mask"] is not None else None
+        with torch.autocast(device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
+            logits = model(x, mask)
+        loss = criterion(logits.float(), y)
+        # Each micro-batch carries its share of the effective batch, so accumulation matches one big batch.
+        scaler.scale(loss * len(y) / params.effective_batch_size).backward()
+        if (step + 1) % params.accumulation_steps == 0 or step + 1 == steps:
+            scaler.unscale_(optimizer)
+            nn.utils.clip_grad_norm_(model.parameters(), params.grad_clip)
+            scaler.step(optimizer)
+            scaler.update()
+            optimizer.zero_grad(set_to_none=True)
+        total_loss += float(loss) * len(y)
+        clips += len(y)
+        n_vox = x[:, :1].numel()
+        voxels += n_vox
+        padded += batch["pad_fraction"] * n_vox
+    return total_loss / max(1, clips), padded / max(1.0, voxels)
+
+
+@torch.no_grad()
+def _predict(model, dataset: ClipDataset, batch_size: int, amp_dtype, device) -> dict[str, np.ndarray]:
+    """p_fake for every clip of ``dataset``, in its row order."""
+    model.eval()
+    sampler = AspectRatioBucketSampler(dataset.shapes, batch_size, seed=0, shuffle=False)
+    loader = DataLoader(dataset, batch_sampler=sampler, collate_fn=pad_collate)
+    p_fake = np.zeros(len(dataset), dtype=np.float64)
+    for batch in loader:
+        mask = batch["mask"].to(device) if batch["mask"] is not None else None
+        with torch.autocast(device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
+            logits = model(batch["x"].to(device), mask)
+        p_fake[batch["index"].numpy()] = torch.sigmoid(logits.float()).cpu().numpy()
+    return {"label": np.asarray(dataset.labels, dtype=np.int64), "p_fake": p_fake}
+
+
+def _bce(y: np.ndarray, p: np.ndarray, pos_weight: float) -> float:
+    p = np.clip(p, 1e-7, 1 - 1e-7)
+    return float(np.mean(-(pos_weight * y * np.log(p) + (1 - y) * np.log(1 - p))))
+
+
+def _auc(y: np.ndarray, p: np.ndarray) -> float:
+    return float(roc_auc_score(y, p)) if len(np.unique(y)) == 2 else math.nan
