@@ -61,6 +61,13 @@ def small_corpus(tmp_path: Path) -> Path:
             vid = f"g{g}_{label}"
             write_video(root / "videos" / f"{vid}.mp4", seed=g * 2 + (label == "fake"))
             rows.append(
-                {"video_id": vid, "path": f"videos/{vid}.mp4", "label": label, "group": f"g{g}", "method": "", "source": "s"}
+                {
+                    "video_id": vid,
+                    "path": f"videos/{vid}.mp4",
+                    "label": label,
+                    "group": f"g{g}",
+                    "method": "",
+                    "source": "s",
+                }
             )
     return write_manifest(root, rows)

@@ -22,10 +22,10 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from fvc.atomic import write_parquet
+from fvc.checkpoint import read_checkpoint, save_checkpoint
 from fvc.data.buckets import AspectRatioBucketSampler, pad_collate
 from fvc.errors import FvcError
 from fvc.models.registry import build_model
-from fvc.train.checkpoint import load_checkpoint, save_checkpoint
 from fvc.train.data import ClipDataset, fold_partition
 from fvc.train.early_stopping import EarlyStopping
 from fvc.train.schedule import warmup_cosine
@@ -194,7 +194,7 @@ def train_fold(
             if stopper.should_stop:
                 break
 
-        model.load_state_dict(load_checkpoint(model_dir / "best.pt")["state_dict"])
+        model.load_state_dict(read_checkpoint(model_dir / "best.pt")["state_dict"])
         test = _predict(model, datasets["test"], params.batch_size, amp_dtype, device)
         predictions = pl.DataFrame(
             {

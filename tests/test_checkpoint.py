@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from fvc.checkpoint import read_checkpoint, save_checkpoint
 from fvc.errors import FvcError
-from fvc.train.checkpoint import load_checkpoint, save_checkpoint
 
 
 class _Payload:
@@ -19,7 +19,7 @@ class _Payload:
 
 def test_round_trip(tmp_path: Path) -> None:
     path = save_checkpoint(tmp_path / "m" / "best.pt", state_dict={"w": torch.ones(2)}, params={"lr": 1e-3}, epoch=3)
-    ckpt = load_checkpoint(path)
+    ckpt = read_checkpoint(path)
     assert torch.equal(ckpt["state_dict"]["w"], torch.ones(2))
     assert ckpt["epoch"] == 3 and ckpt["params"] == {"lr": 1e-3} and "fvc_version" in ckpt
     assert [p.name for p in path.parent.iterdir()] == ["best.pt"]  # no temporary file left behind
@@ -29,7 +29,7 @@ def test_pickled_code_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[s
     path = tmp_path / "evil.pt"
     torch.save({"state_dict": {}, "payload": _Payload()}, path)
     with pytest.raises(FvcError, match=r"evil.pt: refused to load checkpoint \(weights_only=True\)"):
-        load_checkpoint(path)
+        read_checkpoint(path)
     assert "code ran" not in capsys.readouterr().out
 
 
@@ -37,9 +37,9 @@ def test_raw_pickle_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "raw.pt"
     path.write_bytes(pickle.dumps(_Payload()))
     with pytest.raises(FvcError, match="refused to load checkpoint"):
-        load_checkpoint(path)
+        read_checkpoint(path)
 
 
 def test_missing_checkpoint(tmp_path: Path) -> None:
     with pytest.raises(FvcError, match="checkpoint not found"):
-        load_checkpoint(tmp_path / "none.pt")
+        read_checkpoint(tmp_path / "none.pt")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import pickle
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ def save_checkpoint(path: str | os.PathLike, *, state_dict: dict, params: dict, 
     return Path(path)
 
 
-def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
+def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     """Load a checkpoint with ``torch.load(weights_only=True)``.
 
     Raises FvcError if the file is missing, or refused because it carries pickled code or is not a checkpoint.
@@ -30,6 +29,14 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
         return torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise FvcError(f"{path}: checkpoint not found") from None
-    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError) as err:
-        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise FvcError(f"{path}: refused to load checkpoint (weights_only=True): {reason[:200]}") from None
+    except Exception as err:  # any failure here means "not a plain weights file"
+        raise FvcError(f"{path}: refused to load checkpoint (weights_only=True): {_reason(err)}") from None
+
+
+def _reason(err: Exception) -> str:
+    """One line from a torch error: the unpickler's verdict if present, else the first non-empty line."""
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    for line in lines:
+        if "WeightsUnpickler error" in line:
+            return line[:300]
+    return (lines[0] if lines else type(err).__name__)[:300]

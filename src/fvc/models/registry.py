@@ -1,0 +1,82 @@
+"""The model registry: ``train.model`` in params.yaml names a builder registered here.
+
+A new model is one decorated builder function; ``build_model`` finds it by name. Every torch model maps
+``(x, mask=None)`` with x (N, 3, T, H, W) in [0, 1] to one logit per clip, shape (N,).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from fvc.checkpoint import read_checkpoint
+from fvc.errors import FvcError
+
+Builder = Callable[..., nn.Module]
+_BUILDERS: dict[str, Builder] = {}
+
+
+def register(name: str) -> Callable[[Builder], Builder]:
+    """Decorator: register ``builder(**kwargs) -> nn.Module`` under ``name``. ValueError if the name is taken."""
+
+    def decorate(builder: Builder) -> Builder:
+        if name in _BUILDERS and _BUILDERS[name] is not builder:
+            raise ValueError(f"model name {name!r} is already registered")
+        _BUILDERS[name] = builder
+        return builder
+
+    return decorate
+
+
+def list_models() -> list[str]:
+    """The registered model names, sorted."""
+    return sorted(_BUILDERS)
+
+
+def build_model(name: str, checkpoint: str | os.PathLike | None = None, **kwargs: object) -> nn.Module:
+    """Build the model registered as ``name`` with ``kwargs``; load ``checkpoint`` (a state dict file) if given.
+
+    Weights are never downloaded: models start from random init unless the user supplies a checkpoint, which
+    is read with ``weights_only=True`` so a file carrying pickled code is refused, not run.
+    Errors: FvcError for an unknown name (naming ``train.model`` and the known names), a missing or refused
+    checkpoint, or one whose keys or shapes do not fit the model.
+    """
+    if name not in _BUILDERS:
+        raise FvcError(f"params.yaml: train.model = {name!r} is not a known model; known: {', '.join(list_models())}")
+    model = _BUILDERS[name](**kwargs)
+    if checkpoint is not None:
+        load_checkpoint(model, checkpoint, name)
+    return model
+
+
+def check_params(name: str, kwargs: Mapping[str, object], known: Iterable[str]) -> None:
+    """FvcError naming the first of ``kwargs`` that model ``name`` does not take, and the ones it does."""
+    known = sorted(known)
+    unknown = sorted(set(kwargs) - set(known))
+    if unknown:
+        raise FvcError(f"model {name} has no parameter {unknown[0]!r}; known: {', '.join(known) or 'none'}")
+
+
+def load_checkpoint(model: nn.Module, path: str | os.PathLike, name: str = "model") -> None:
+    """Load a state dict from ``path`` into ``model`` (strict).
+
+    Accepts a plain state dict or one wrapped as ``{"state_dict": ...}`` / ``{"model_state_dict": ...}``.
+    Errors: FvcError "<path>: refused to load checkpoint: ..." when weights-only loading fails (pickled code,
+    corrupt file), and FvcError naming the path when it is missing or does not fit ``model``.
+    """
+    path = Path(path)
+    state = read_checkpoint(path)
+    for key in ("state_dict", "model_state_dict"):
+        if isinstance(state, Mapping) and isinstance(state.get(key), Mapping):
+            state = state[key]
+    if not isinstance(state, Mapping) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise FvcError(f"{path}: not a state dict (a mapping of parameter names to tensors)")
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as err:
+        reason = next((line for line in str(err).splitlines() if "size mismatch" in line or "Missing key" in line), "")
+        raise FvcError(f"{path}: checkpoint does not fit model {name}: {(reason or str(err)).strip()[:300]}") from None
