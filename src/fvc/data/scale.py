@@ -51,9 +51,7 @@ class ScaleParams:
                 f"params.yaml: scale.max_dim = {self.max_dim} must be >= scale.multiple_of = {self.multiple_of} >= 1"
             )
         if self.interpolation not in INTERPOLATIONS:
-            raise FvcError(
-                f"params.yaml: scale.interpolation = {self.interpolation!r}, expected area or bilinear"
-            )
+            raise FvcError(f"params.yaml: scale.interpolation = {self.interpolation!r}, expected area or bilinear")
 
     def key(self, content_hash: str) -> str:
         blob = json.dumps({"content": content_hash, **asdict(self)}, sort_keys=True).encode()

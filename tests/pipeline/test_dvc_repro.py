@@ -1,0 +1,59 @@
+"""End to end: the real stages under `dvc repro` in a temporary copy of the repo, on a tiny corpus."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+import pytest
+
+from tests.pipeline.conftest import set_params
+
+pytestmark = pytest.mark.slow
+
+
+def test_ingest_and_split_reproduce_then_do_nothing(repo_copy) -> None:
+    root = repo_copy.root
+    set_params(root, **{"cv.n_splits": 2})
+    repo_copy(["dvc", "repro", "split"])
+    videos = pl.read_parquet(root / "data/index/videos.parquet")
+    folds = pl.read_parquet(root / "data/split/folds.parquet")
+    assert videos.height == pl.read_csv(root / "data/raw/manifest.csv").height
+    assert folds.group_by("group").agg(pl.col("fold").n_unique())["fold"].max() == 1
+    again = repo_copy(["dvc", "repro", "split"])
+    assert "Data and pipelines are up to date" in again.stdout
+    dag = repo_copy(["dvc", "dag", "split"]).stdout
+    assert "ingest" in dag and "split" in dag
+
+
+def test_whole_pipeline_two_folds_two_epochs(repo_copy) -> None:
+    root = repo_copy.root
+    set_params(
+        root,
+        **{
+            "cv.n_splits": 2,
+            "train.epochs": 2,
+            "train.val_fraction": 0.45,
+            "scale.frames": 4,
+            "scale.max_dim": 64,
+            "models.variable_ar_cnn.stem_width": 8,
+            "models.variable_ar_cnn.widths": [16, 16, 16],
+        },
+    )
+    repo_copy(["dvc", "repro"])
+    metrics = json.loads((root / "results/metrics.json").read_text())
+    assert set(metrics["folds"]) == {"fold_0", "fold_1"}
+    assert 0.0 <= metrics["mean"]["auc_roc"] <= 1.0
+    for fold in (2, 3, 4):  # beyond cv.n_splits: nothing trained, and the reason recorded
+        assert json.loads((root / f"results/train/fold_{fold}/status.json").read_text())["trained"] is False
+    for fold in (0, 1):
+        assert (root / f"models/fold_{fold}/best.pt").exists()
+        history = (root / f"results/train/fold_{fold}/plots/metrics/val_f1.tsv").read_text().splitlines()
+        assert len(history) == 3  # header + 2 epochs
+    predictions = pl.read_parquet(root / "results/predictions.parquet")
+    assert predictions.height == pl.read_parquet(root / "data/split/folds.parquet").height
+    for png in ("roc_curve", "precision_recall_curve", "confusion_matrix", "learning_curves", "cv_fold_comparison"):
+        assert (root / f"results/plots/{png}.png").stat().st_size > 0
+    assert "Data and pipelines are up to date" in repo_copy(["dvc", "repro"]).stdout
+    shown = repo_copy(["dvc", "metrics", "show", "--json"]).stdout
+    assert "auc_roc" in shown
