@@ -14,6 +14,7 @@ def main() -> None:
     params = load_params()
     scale = ScaleParams(
         frames=require(params, "scale.frames", int),
+        snippet=require(params, "scale.snippet", int),
         max_dim=require(params, "scale.max_dim", int),
         multiple_of=require(params, "scale.multiple_of", int),
         interpolation=require(params, "scale.interpolation", str),

@@ -135,14 +135,25 @@ def _short(err: BaseException) -> str:
 INTERPOLATIONS = {"area": "AREA", "bilinear": "BILINEAR"}
 
 
-def sample_frame_indices(frame_count: int, num_frames: int) -> np.ndarray:
-    """``num_frames`` frame indices spread uniformly over ``[0, frame_count)``: the centre of each of
-    ``num_frames`` equal segments. A video shorter than ``num_frames`` repeats frames. Returns int64, sorted.
+def sample_frame_indices(frame_count: int, num_frames: int, snippet: int = 1) -> np.ndarray:
+    """``num_frames`` frame indices covering ``[0, frame_count)`` uniformly, as ``num_frames // snippet`` snippets
+    of ``snippet`` consecutive frames, each centred in one of that many equal segments of the video.
+
+    ``snippet=1`` is plain uniform sampling (the centre of each of ``num_frames`` segments). Consecutive frames
+    keep frame-to-frame cues (flicker, misalignment) that distant frames bury under camera motion. A video
+    shorter than a snippet, or than ``num_frames``, repeats frames. Returns int64, non-decreasing.
+    Raises ValueError unless frame_count, num_frames, snippet >= 1 and snippet divides num_frames.
     """
-    if frame_count < 1 or num_frames < 1:
-        raise ValueError(f"frame_count={frame_count} and num_frames={num_frames} must both be >= 1")
-    centres = (np.arange(num_frames, dtype=np.float64) + 0.5) * frame_count / num_frames
-    return np.minimum(centres.astype(np.int64), frame_count - 1)
+    if frame_count < 1 or num_frames < 1 or snippet < 1 or num_frames % snippet:
+        raise ValueError(
+            f"frame_count={frame_count}, num_frames={num_frames}, snippet={snippet}: all must be >= 1"
+            " and snippet must divide num_frames"
+        )
+    n_snippets = num_frames // snippet
+    centres = (np.arange(n_snippets, dtype=np.float64) + 0.5) * frame_count / n_snippets
+    starts = np.clip(np.floor(centres - snippet / 2).astype(np.int64), 0, max(0, frame_count - snippet))
+    indices = (starts[:, None] + np.arange(snippet, dtype=np.int64)[None, :]).reshape(-1)
+    return np.minimum(indices, frame_count - 1)
 
 
 def read_frames(

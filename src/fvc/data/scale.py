@@ -13,6 +13,7 @@ import json
 import math
 import os
 from dataclasses import asdict, dataclass
+from fractions import Fraction
 from functools import partial
 from pathlib import Path
 
@@ -28,6 +29,7 @@ CLIPS = {
     "video_id": pl.String,
     "file": pl.String,  # clip file name inside the clip folder
     "frames": pl.Int32,  # T
+    "snippet": pl.Int32,  # consecutive frames per snippet: T = snippets x snippet, snippets in time order
     "height": pl.Int32,  # H of the stored array (the canvas, if letterboxed)
     "width": pl.Int32,  # W of the stored array
     "content_height": pl.Int32,  # rows holding picture (equals height unless letterboxed)
@@ -38,6 +40,7 @@ CLIPS = {
 @dataclass(frozen=True)
 class ScaleParams:
     frames: int  # T, sampled uniformly over the whole video
+    snippet: int  # consecutive frames per snippet (1: T single frames)
     max_dim: int  # the longer side after resizing
     multiple_of: int  # both sides rounded to a multiple of this (the network's total stride)
     interpolation: str  # area | bilinear
@@ -46,6 +49,10 @@ class ScaleParams:
     def __post_init__(self) -> None:
         if self.frames < 1:
             raise FvcError(f"params.yaml: scale.frames = {self.frames}, expected >= 1")
+        if self.snippet < 1 or self.frames % self.snippet:
+            raise FvcError(
+                f"params.yaml: scale.snippet = {self.snippet} must be >= 1 and divide scale.frames = {self.frames}"
+            )
         if self.multiple_of < 1 or self.max_dim < self.multiple_of:
             raise FvcError(
                 f"params.yaml: scale.max_dim = {self.max_dim} must be >= scale.multiple_of = {self.multiple_of} >= 1"
@@ -61,10 +68,13 @@ class ScaleParams:
 def scaled_size(height: int, width: int, *, max_dim: int, multiple_of: int) -> tuple[int, int]:
     """(H, W) with the longer side at ``max_dim`` and the aspect ratio kept, each side rounded to the nearest
     multiple of ``multiple_of`` (at least one multiple), so every stride of the network divides it."""
-    scale = max_dim / max(height, width)
+    longest = max(height, width)
 
     def fit(side: int) -> int:
-        return max(multiple_of, int(math.floor(side * scale / multiple_of + 0.5)) * multiple_of)
+        # Exact rationals: a float ratio would round exact halves (16:9 at 256 -> 144 = 4.5 x 32) either way.
+        return max(
+            multiple_of, math.floor(Fraction(side * max_dim, longest * multiple_of) + Fraction(1, 2)) * multiple_of
+        )
 
     return fit(height), fit(width)
 
@@ -87,7 +97,7 @@ def scale_one(task: dict, *, params: ScaleParams, root: str, out_dir: str) -> di
         if not target.exists():
             frames, _ = read_frames(
                 Path(root) / task["path"],
-                sample_frame_indices(task["frame_count"], params.frames),
+                sample_frame_indices(task["frame_count"], params.frames, params.snippet),
                 height=h,
                 width=w,
                 rotation=task["rotation"],
@@ -107,6 +117,7 @@ def scale_one(task: dict, *, params: ScaleParams, root: str, out_dir: str) -> di
         "video_id": task["video_id"],
         "file": task["file"],
         "frames": params.frames,
+        "snippet": params.snippet,
         "height": side or h,
         "width": side or w,
         "content_height": h,

@@ -61,7 +61,7 @@ class Origin5e(nn.Module):
 @register("origin_5e")
 def origin_5e(**kwargs: object) -> Origin5e:
     """The origin's Model 5e (``widths``, ``dropout``); for memory comparisons, not training."""
-    check_params("origin_5e", kwargs, ("widths", "dropout"))
+    check_params("origin_5e", kwargs, ("widths", "dropout", "snippet"))
     if "widths" in kwargs:
         kwargs["widths"] = tuple(kwargs["widths"])  # type: ignore[arg-type]
     return Origin5e(**kwargs)  # type: ignore[arg-type]

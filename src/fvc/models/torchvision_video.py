@@ -50,7 +50,8 @@ def _builder(name: str) -> Callable[..., VideoResNetClassifier]:
 
     def build(**kwargs: object) -> VideoResNetClassifier:
         """Build it; FvcError for a param other than ``dropout``."""
-        check_params(name, kwargs, ("dropout",))
+        # snippet (the clips' frame layout) is accepted and unused: these convolve time as one sequence.
+        check_params(name, kwargs, ("dropout", "snippet"))
         return VideoResNetClassifier(make(weights=None), dropout=float(kwargs.get("dropout", 0.5)))  # type: ignore[arg-type]
 
     build.__name__ = name

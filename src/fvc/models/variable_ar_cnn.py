@@ -41,6 +41,7 @@ class VariableARConfig:
     stem_kernel: tuple[int, int, int] = (1, 7, 7)  # spatial only: time is mixed by the frame difference and blocks
     widths: tuple[int, ...] = (64, 128, 192)  # output channels of each Inception stage
     dropout: float = 0.5
+    snippet: int = 1  # the clips' consecutive frames per snippet (the scale stage's layout; train passes it)
 
     def __post_init__(self) -> None:
         if len(self.stem_kernel) != 3 or any(k < 1 or k % 2 == 0 for k in self.stem_kernel):
@@ -75,9 +76,9 @@ class ForensicInputs(nn.Module):
     zero, so it ignores the normalisation offset and zero padding behaves as a dark border would.
     """
 
-    def __init__(self, enabled: bool, gain: float) -> None:
+    def __init__(self, enabled: bool, gain: float, snippet: int = 1) -> None:
         super().__init__()
-        self.enabled, self.gain = enabled, gain
+        self.enabled, self.gain, self.snippet = enabled, gain, snippet
         srm = torch.tensor([[-1.0, 2.0, -1.0], [2.0, -4.0, 2.0], [-1.0, 2.0, -1.0]]) / 4.0
         self.register_buffer("highpass", srm.expand(3, 1, 1, 3, 3).clone(), persistent=False)
 
@@ -95,6 +96,8 @@ class ForensicInputs(nn.Module):
             return x
         residual = F.conv3d(x, self.highpass, padding=(0, 1, 1), groups=3)  # (N, 3, T, H, W)
         diff = F.pad(x[:, :, 1:] - x[:, :, :-1], (0, 0, 0, 0, 1, 0))  # (N, 3, T, H, W), frame 0 is zero
+        if self.snippet > 1:  # a snippet's first frame has no predecessor: the frame before it is far away
+            diff[:, :, :: self.snippet] = 0
         out = torch.cat([x, self.gain * residual, self.gain * diff], dim=1)  # (N, 9, T, H, W)
         # The 3×3 residual reaches one pixel into the padding, and padded frames differ from valid ones.
         return out if mask is None else out * mask
@@ -131,7 +134,7 @@ class VariableARCNN(nn.Module):
     def __init__(self, config: VariableARConfig) -> None:
         super().__init__()
         self.config = config
-        self.inputs = ForensicInputs(config.forensic_inputs, config.residual_gain)
+        self.inputs = ForensicInputs(config.forensic_inputs, config.residual_gain, config.snippet)
         self.stem = MaskedSequential(
             ConvBNReLU(self.inputs.out_channels, config.stem_width, config.stem_kernel, (1, 2, 2)),
             MaskedMaxPool3d((1, 3, 3), (1, 2, 2)),

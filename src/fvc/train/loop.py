@@ -141,7 +141,10 @@ def train_fold(
     parts = {name: table.filter(pl.col("video_id").is_in(getattr(part, name))) for name in ("train", "val", "test")}
     datasets = {name: ClipDataset(t, clip_dir) for name, t in parts.items()}
 
-    model = build_model(params.model, dropout=params.dropout, checkpoint=params.init_checkpoint, **model_options)
+    snippet = int(clips["snippet"][0]) if "snippet" in clips.columns and clips.height else 1
+    model = build_model(
+        params.model, dropout=params.dropout, snippet=snippet, checkpoint=params.init_checkpoint, **model_options
+    )
     model.to(device)
     optimizer = torch.optim.AdamW(
         model.parameters(), lr=params.lr, betas=params.betas, weight_decay=params.weight_decay
@@ -183,7 +186,10 @@ def train_fold(
                 ("pad_fraction", pad_fraction),
             ):
                 live.log_metric(name, float(value), plot=True)
-            if stopper.step(epoch, val_f1, val_auc):
+            # A constant prediction (every clip one class) has no skill, whatever F1 its prevalence gives it.
+            predicted_fake = val["p_fake"] >= params.threshold
+            monitored_f1 = val_f1 if 0 < predicted_fake.mean() < 1 else 0.0
+            if stopper.step(epoch, monitored_f1, val_auc):
                 save_checkpoint(model_dir / "best.pt", state_dict=model.state_dict(), params=record, epoch=epoch)
             live.next_step()
             print(
