@@ -20,7 +20,9 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 corpus: setup
 	@if [ -f data/raw/manifest.csv ]; then echo "corpus: data/raw present"; \
 	elif $(BIN)/dvc pull --quiet data.dvc 2>/dev/null; then echo "corpus: pulled data/raw from the DVC remote"; \
-	else $(BIN)/fvc synth --out data/raw && $(BIN)/fvc check-corpus; fi
+	else $(BIN)/fvc synth --out data/raw && $(BIN)/dvc commit --quiet --force data.dvc && \
+	  { git diff --quiet -- data.dvc 2>/dev/null || echo "corpus: WARNING: the regenerated corpus differs from the \
+	committed data.dvc (installed package versions differ from requirements.txt?)"; }; fi
 
 demo: corpus
 	$(BIN)/dvc repro
