@@ -189,7 +189,9 @@ def train_fold(
             # A constant prediction (every clip one class) has no skill, whatever F1 its prevalence gives it.
             predicted_fake = val["p_fake"] >= params.threshold
             monitored_f1 = val_f1 if 0 < predicted_fake.mean() < 1 else 0.0
-            if stopper.step(epoch, monitored_f1, val_auc):
+            # Warm-up epochs train at a fraction of the learning rate: early stopping watches from the first
+            # epoch at full rate, so a lucky warm-up score cannot end training before it has really started.
+            if epoch >= params.warmup_epochs and stopper.step(epoch, monitored_f1, val_auc):
                 save_checkpoint(model_dir / "best.pt", state_dict=model.state_dict(), params=record, epoch=epoch)
             live.next_step()
             print(
@@ -200,6 +202,8 @@ def train_fold(
             if stopper.should_stop:
                 break
 
+        if stopper.best_epoch < 0:  # every epoch was a warm-up epoch: the last one is the model
+            save_checkpoint(model_dir / "best.pt", state_dict=model.state_dict(), params=record, epoch=epoch)
         model.load_state_dict(read_checkpoint(model_dir / "best.pt")["state_dict"])
         test = _predict(model, datasets["test"], params.batch_size, amp_dtype, device)
         predictions = pl.DataFrame(
@@ -247,7 +251,7 @@ def _train_epoch(model, loader, optimizer, criterion, scaler, params, amp_dtype,
             scaler.step(optimizer)
             scaler.update()
             optimizer.zero_grad(set_to_none=True)
-        total_loss += float(loss) * len(y)
+        total_loss += float(loss.detach()) * len(y)
         clips += len(y)
         n_vox = x[:, :1].numel()
         voxels += n_vox

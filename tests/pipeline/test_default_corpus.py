@@ -1,0 +1,62 @@
+"""The embedded default corpus: regenerating it reproduces data.dvc, and metadata alone cannot tell real from fake."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from fvc.data.ingest import ingest
+from fvc.data.split import stratified_group_folds
+from fvc.params import load_params
+from tests.pipeline.conftest import REPO
+
+pytestmark = pytest.mark.slow
+METADATA = ["width", "height", "fps", "frame_count", "size_bytes"]
+
+
+@pytest.fixture(scope="module")
+def default_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`fvc synth` with its defaults (what data.dvc tracks), in a folder laid out like the repo."""
+    from fvc.synth import generate_corpus
+
+    root = tmp_path_factory.mktemp("repo")
+    generate_corpus(root / "data" / "raw", progress=False)
+    return root
+
+
+def test_regenerated_corpus_matches_data_dvc(default_corpus: Path, dvc_env: dict[str, str]) -> None:
+    for rel in (".dvc/config", ".dvcignore", "data.dvc"):
+        (default_corpus / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / rel, default_corpus / rel)
+    subprocess.run(["git", "init", "-q"], cwd=default_corpus, check=True)
+    proc = subprocess.run(
+        ["dvc", "status", "data.dvc"], cwd=default_corpus, env=dvc_env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "up to date" in proc.stdout, proc.stdout
+
+
+def test_metadata_alone_does_not_predict_the_label(default_corpus: Path) -> None:
+    videos = ingest(default_corpus / "data" / "raw" / "manifest.csv", max_pixels=10**8, workers=2).videos
+    params = load_params(REPO / "params.yaml")
+    folds = stratified_group_folds(videos, n_splits=params["cv"]["n_splits"], group_column="group", seed=params["seed"])
+    table = videos.join(folds.select("video_id", "fold"), on="video_id")
+    x = table.select(METADATA).to_numpy().astype(np.float64)
+    y = (table["label"] == "fake").to_numpy().astype(int)
+    fold = table["fold"].to_numpy()
+    scores = np.zeros(len(y))
+    for k in np.unique(fold):
+        model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+        model.fit(x[fold != k], y[fold != k])
+        scores[fold == k] = model.predict_proba(x[fold == k])[:, 1]
+    auc = roc_auc_score(y, scores)
+    assert auc <= 0.6, f"a metadata-only classifier reaches AUC {auc:.3f} on the default corpus"
+    assert videos.height >= 96 and videos["group"].n_unique() >= 12
