@@ -43,3 +43,9 @@ def test_raw_pickle_is_refused(tmp_path: Path) -> None:
 def test_missing_checkpoint(tmp_path: Path) -> None:
     with pytest.raises(FvcError, match="checkpoint not found"):
         read_checkpoint(tmp_path / "none.pt")
+
+
+def test_identical_checkpoints_are_identical_bytes(tmp_path: Path) -> None:
+    a = save_checkpoint(tmp_path / "a" / "best.pt", state_dict={"w": torch.arange(4.0)}, params={})
+    b = save_checkpoint(tmp_path / "b" / "other.pt", state_dict={"w": torch.arange(4.0)}, params={})
+    assert a.read_bytes() == b.read_bytes()  # so dvc.lock does not change between identical runs

@@ -13,8 +13,9 @@ from fvc.video import VideoError, probe_video, read_frames, sample_frame_indices
 from tests.conftest import write_video
 
 
-def test_uniform_sampling_takes_segment_centres() -> None:
-    assert sample_frame_indices(10, 4).tolist() == [1, 3, 6, 8]
+def test_uniform_sampling_takes_one_frame_per_equal_segment() -> None:
+    # segment centres 1.25, 3.75, 6.25, 8.75: the frame starting within half a frame before each
+    assert sample_frame_indices(10, 4).tolist() == [0, 3, 5, 8]
 
 
 def test_snippets_are_consecutive_and_spread_over_the_video() -> None:
@@ -23,7 +24,7 @@ def test_snippets_are_consecutive_and_spread_over_the_video() -> None:
 
 
 def test_short_video_repeats_frames() -> None:
-    assert sample_frame_indices(3, 8, snippet=4).tolist() == [0, 1, 2, 2, 0, 1, 2, 2]
+    assert sample_frame_indices(3, 8, snippet=4).tolist() == [0, 0, 1, 1, 2, 2, 2, 2]
 
 
 def test_snippet_must_divide_frames() -> None:
@@ -53,7 +54,7 @@ def test_read_frames_resizes_and_rotates(tmp_path: Path) -> None:
         path, sample_frame_indices(probe.frame_count, 4), height=64, width=32, rotation=probe.rotation
     )
     assert frames.shape == (4, 64, 32, 3) and frames.dtype == np.uint8
-    assert decoded == 10
+    assert decoded == 9  # decoding stops after the last sampled frame (index 8)
 
 
 def test_read_frames_stops_after_the_last_wanted_frame(tmp_path: Path) -> None:

@@ -15,8 +15,10 @@ from fvc.errors import FvcError
 
 def save_checkpoint(path: str | os.PathLike, *, state_dict: dict, params: dict, **extra: Any) -> Path:
     """Save {state_dict, params, fvc_version, **extra} to ``path`` atomically. Returns the path."""
-    with atomic_path(path) as tmp:
-        torch.save({"state_dict": state_dict, "params": params, "fvc_version": fvc.__version__, **extra}, tmp)
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        # Through a file object: given a path, torch.save names the archive's root folder after the (random)
+        # temporary file name, and identical checkpoints would differ byte for byte.
+        torch.save({"state_dict": state_dict, "params": params, "fvc_version": fvc.__version__, **extra}, fh)
     return Path(path)
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -55,14 +57,7 @@ def probe_video(path: str | os.PathLike, *, max_pixels: int) -> Probe:
     size = path.stat().st_size
     if size == 0:
         raise VideoError("empty file (0 bytes)")
-    try:
-        container = av.open(str(path), metadata_errors="ignore")
-    except (av.error.FFmpegError, UnicodeDecodeError) as err:
-        raise VideoError(f"not a readable media file ({_short(err)})") from None
-    with container:
-        if not container.streams.video:
-            raise VideoError("no video stream")
-        stream = container.streams.video[0]
+    with _open_video(path) as (container, stream):
         coded_w, coded_h = stream.codec_context.width, stream.codec_context.height
         if coded_w <= 0 or coded_h <= 0:
             raise VideoError(f"invalid frame size {coded_w}x{coded_h}")
@@ -87,6 +82,19 @@ def probe_video(path: str | os.PathLike, *, max_pixels: int) -> Probe:
             size_bytes=size,
             content_hash=file_sha256(path),
         )
+
+
+@contextlib.contextmanager
+def _open_video(path: str | os.PathLike) -> Iterator[tuple[av.container.InputContainer, av.video.stream.VideoStream]]:
+    """Open ``path`` and yield (container, its first video stream); VideoError if either is missing."""
+    try:
+        container = av.open(str(path), metadata_errors="ignore")
+    except (av.error.FFmpegError, UnicodeDecodeError) as err:
+        raise VideoError(f"not a readable media file ({_short(err)})") from None
+    with container:
+        if not container.streams.video:
+            raise VideoError("no video stream")
+        yield container, container.streams.video[0]
 
 
 def _first_frame_and_packet_count(container: av.container.InputContainer, stream) -> tuple[av.VideoFrame, int]:
@@ -153,7 +161,8 @@ def sample_frame_indices(frame_count: int, num_frames: int, snippet: int = 1) ->
     centres = (np.arange(n_snippets, dtype=np.float64) + 0.5) * frame_count / n_snippets
     starts = np.clip(np.floor(centres - snippet / 2).astype(np.int64), 0, max(0, frame_count - snippet))
     indices = (starts[:, None] + np.arange(snippet, dtype=np.int64)[None, :]).reshape(-1)
-    return np.minimum(indices, frame_count - 1)
+    # Sorted, because decoding streams forward: a video shorter than a snippet repeats its frames in order.
+    return np.sort(np.minimum(indices, frame_count - 1))
 
 
 def read_frames(
@@ -179,14 +188,7 @@ def read_frames(
     out = np.zeros((len(wanted), height, width, 3), dtype=np.uint8)
     filled = 0
     decoded = 0
-    try:
-        container = av.open(str(path), metadata_errors="ignore")
-    except (av.error.FFmpegError, UnicodeDecodeError) as err:
-        raise VideoError(f"not a readable media file ({_short(err)})") from None
-    with container:
-        if not container.streams.video:
-            raise VideoError("no video stream")
-        stream = container.streams.video[0]
+    with _open_video(path) as (container, stream):
         stream.thread_type = "AUTO"
         for frame in _frames_skipping_damage(container, stream):
             while filled < len(wanted) and wanted[filled] == decoded:

@@ -104,8 +104,11 @@ def seed_everything(seed: int) -> None:
 
 
 def autocast_dtype(amp: str, device: torch.device) -> torch.dtype | None:
-    """The autocast dtype for ``amp`` on ``device``: auto = fp16 on CUDA (with a GradScaler), none on CPU
-    (bf16 autocast made 3D convolutions slower on the CPUs we measured; ask for it with ``bf16``)."""
+    """The autocast dtype for ``amp`` on ``device``: auto = fp16 on CUDA (with a GradScaler), none on CPU.
+
+    bf16 autocast trains 1.6x faster on this project's CPU (BENCHMARKS.md) but its first training run scored
+    NaN on validation, so ``auto`` keeps CPU training in fp32 until that is understood; ``bf16`` forces it.
+    """
     if amp == "off" or (amp == "auto" and device.type == "cpu"):
         return None
     if amp == "fp16" and device.type == "cpu":
@@ -174,6 +177,11 @@ def train_fold(
             )
             scheduler.step()
             val = _predict(model, datasets["val"], params.batch_size, amp_dtype, device)
+            if not np.isfinite(val["p_fake"]).all():
+                raise FvcError(
+                    f"fold {fold} epoch {epoch}: the model's validation scores are not finite"
+                    f" (train.amp = {params.amp!r}, lr = {lr:g}); try train.amp: off or a lower train.lr"
+                )
             val_loss = _bce(val["label"], val["p_fake"], pos_weight)
             val_f1 = f1_score(val["label"], val["p_fake"] >= params.threshold, zero_division=0)
             val_auc = _auc(val["label"], val["p_fake"])
