@@ -37,11 +37,20 @@ def test_regenerated_corpus_matches_data_dvc(default_corpus: Path, dvc_env: dict
         (default_corpus / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO / rel, default_corpus / rel)
     subprocess.run(["git", "init", "-q"], cwd=default_corpus, check=True)
+    # Hash the regenerated corpus into data.dvc (and the cache): it must come out exactly as committed.
     proc = subprocess.run(
-        ["dvc", "status", "data.dvc"], cwd=default_corpus, env=dvc_env, capture_output=True, text=True
+        ["dvc", "commit", "--force", "--quiet", "data.dvc"],
+        cwd=default_corpus,
+        env=dvc_env,
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 0, proc.stderr
-    assert "up to date" in proc.stdout, proc.stdout
+    assert (default_corpus / "data.dvc").read_text() == (REPO / "data.dvc").read_text()
+    status = subprocess.run(
+        ["dvc", "status", "data.dvc"], cwd=default_corpus, env=dvc_env, capture_output=True, text=True
+    )
+    assert "up to date" in status.stdout, status.stdout
 
 
 def test_metadata_alone_does_not_predict_the_label(default_corpus: Path) -> None:
