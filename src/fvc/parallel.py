@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
@@ -31,13 +31,3 @@ def parallel_map(fn: Callable[[T], R], items: Sequence[T], *, workers: int, desc
 def _tick(bar: tqdm, result: R) -> R:
     bar.update(1)
     return result
-
-
-def chunked(items: Iterable[T], size: int) -> list[list[T]]:
-    """Split ``items`` into lists of at most ``size``."""
-    out: list[list[T]] = []
-    for item in items:
-        if not out or len(out[-1]) == size:
-            out.append([])
-        out[-1].append(item)
-    return out

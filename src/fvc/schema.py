@@ -40,8 +40,3 @@ REJECTS = {"video_id": pl.String, "path": pl.String, "reason": pl.String}
 
 # data/split/folds.parquet: one row per accepted video; fold in [0, n_splits).
 FOLDS = {"video_id": pl.String, "group": pl.String, "label": pl.String, "fold": pl.Int32}
-
-
-def empty(schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    """An empty frame with ``schema``'s columns and types."""
-    return pl.DataFrame(schema=schema)

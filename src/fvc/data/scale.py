@@ -23,6 +23,7 @@ import polars as pl
 from fvc.atomic import atomic_path
 from fvc.errors import FvcError
 from fvc.parallel import parallel_map
+from fvc.schema import REJECTS
 from fvc.video import INTERPOLATIONS, VideoError, read_frames, sample_frame_indices
 
 CLIPS = {
@@ -156,5 +157,5 @@ def scale_corpus(
     if not rows:
         raise FvcError(f"scale: no video could be scaled ({len(rejects)} rejected)")
     clips = pl.DataFrame(rows, schema=CLIPS)
-    rejected = pl.DataFrame(rejects, schema={"video_id": pl.String, "path": pl.String, "reason": pl.String})
+    rejected = pl.DataFrame(rejects, schema=REJECTS)
     return clips, rejected, todo
