@@ -1,5 +1,7 @@
 """Stage train@k: data/scaled + data/split/folds.parquet -> models/fold_k/best.pt, results/train/fold_k/ (dvclive).
 
+Both output folders are DVC `persist` outputs: a run killed mid-training resumes from models/fold_k/last.pt
+when `dvc repro` runs it again (train_fold clears them when the params or data differ).
 A fold index at or beyond cv.n_splits (dvc.yaml lists folds 0-4; `-S cv.n_splits=3` leaves 3 and 4 without
 videos) trains nothing and records why in results/train/fold_k/status.json, so experiments with fewer folds run.
 """
@@ -23,12 +25,12 @@ def main() -> None:
     fold = parser.parse_args().fold
     params = load_params()
     live_dir, model_dir = Path(f"results/train/fold_{fold}"), Path(f"models/fold_{fold}")
-    for stale in (live_dir, model_dir):  # a fresh run never mixes with a previous one's logs
-        shutil.rmtree(stale, ignore_errors=True)
-        stale.mkdir(parents=True)
     folds = pl.read_parquet("data/split/folds.parquet")
     n_splits = require(params, "cv.n_splits", int)
     if fold >= n_splits:
+        for stale in (live_dir, model_dir):
+            shutil.rmtree(stale, ignore_errors=True)
+            stale.mkdir(parents=True)
         status = {"fold": fold, "trained": False, "reason": f"cv.n_splits = {n_splits}: fold {fold} has no videos"}
         write_text(json.dumps(status, indent=2) + "\n", live_dir / "status.json")
         write_text(json.dumps(status, indent=2) + "\n", model_dir / "status.json")

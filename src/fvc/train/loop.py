@@ -6,10 +6,14 @@ clipping, class-weighted BCE, early stopping on validation F1; dvclive logs ever
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import os
 import random
+import shutil
 import time
+from collections.abc import Callable
 from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
 
@@ -21,7 +25,7 @@ from sklearn.metrics import f1_score, roc_auc_score
 from torch import nn
 from torch.utils.data import DataLoader
 
-from fvc.atomic import write_parquet
+from fvc.atomic import write_parquet, write_text
 from fvc.checkpoint import read_checkpoint, save_checkpoint
 from fvc.data.buckets import AspectRatioBucketSampler, pad_collate
 from fvc.errors import FvcError
@@ -128,11 +132,18 @@ def train_fold(
     live_dir: str | os.PathLike,
     model_dir: str | os.PathLike,
     device: torch.device | None = None,
+    after_epoch_logged: Callable[[int], None] | None = None,
 ) -> FoldResult:
     """Train fold ``fold``: fit on its train part, early-stop on its validation part, predict its test part.
 
     Writes ``model_dir/best.pt`` (state dict, params, fvc version), dvclive logs under ``live_dir`` and the
     test predictions to ``live_dir/predictions.parquet`` (schema PREDICTIONS). Returns a summary.
+
+    Resumable: after every epoch the whole training state goes to ``model_dir/last.pt``. If a run is killed, the
+    next call with the same params and data continues after the last saved epoch (dvclive resumes its logs) and
+    ends exactly as an uninterrupted run would on CPU; ``last.pt`` is removed once the fold is done. Anything
+    else in the two folders is from an older run and is cleared. ``after_epoch_logged(epoch)`` is a test hook,
+    called after an epoch's metrics are logged and before its state is saved.
     """
     started = time.perf_counter()
     device = device or torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -143,6 +154,14 @@ def train_fold(
     )
     parts = {name: table.filter(pl.col("video_id").is_in(getattr(part, name))) for name in ("train", "val", "test")}
     datasets = {name: ClipDataset(t, clip_dir) for name, t in parts.items()}
+    record = {"train": asdict(params), "model_options": model_options, "seed": seed, "fold": fold}
+    model_dir, live_dir = Path(model_dir), Path(live_dir)
+    run_key = _run_key(record, parts)
+    resumed = _resumable_state(model_dir / "last.pt", run_key)
+    if resumed is None:  # a fresh run never mixes with a previous one's logs or checkpoints
+        for stale in (live_dir, model_dir):
+            shutil.rmtree(stale, ignore_errors=True)
+            stale.mkdir(parents=True)
 
     snippet = int(clips["snippet"][0]) if "snippet" in clips.columns and clips.height else 1
     model = build_model(
@@ -163,13 +182,23 @@ def train_fold(
     sampler = AspectRatioBucketSampler(datasets["train"].shapes, params.batch_size, seed=seed + fold)
     train_loader = DataLoader(datasets["train"], batch_sampler=sampler, collate_fn=pad_collate)
     stopper = EarlyStopping(patience=params.patience)
-    model_dir = Path(model_dir)
-    record = {"train": asdict(params), "model_options": model_options, "seed": seed, "fold": fold}
+    start = 0
+    if resumed is not None:
+        model.load_state_dict(resumed["state_dict"])
+        optimizer.load_state_dict(resumed["optimizer"])
+        scheduler.load_state_dict(resumed["scheduler"])
+        scaler.load_state_dict(resumed["scaler"])
+        stopper.load_state_dict(resumed["early_stopping"])
+        torch.set_rng_state(resumed["torch_rng"])
+        start = resumed["epoch"] + 1
+        _truncate_live_history(live_dir, start)
+        print(f"fold {fold}: resuming after epoch {resumed['epoch']} from {model_dir / 'last.pt'}", flush=True)
 
-    with Live(str(live_dir), dvcyaml=False, save_dvc_exp=False, report=None) as live:
+    with Live(str(live_dir), dvcyaml=False, save_dvc_exp=False, report=None, resume=resumed is not None) as live:
+        live.step = start  # dvclive infers the step from its summary, which lags if a kill came mid-epoch
         live.log_params({"fold": fold, "n_train": len(part.train), "n_val": len(part.val), "n_test": len(part.test)})
-        epoch = -1
-        for epoch in range(params.epochs):
+        epoch = start - 1
+        for epoch in range(start, params.epochs) if not stopper.should_stop else ():
             sampler.set_epoch(epoch)
             lr = optimizer.param_groups[0]["lr"]
             train_loss, pad_fraction = _train_epoch(
@@ -207,6 +236,20 @@ def train_fold(
                 f" val_f1 {val_f1:.3f} val_auc {val_auc:.3f} lr {lr:.2e} pad {pad_fraction:.3f}",
                 flush=True,
             )
+            if after_epoch_logged is not None:
+                after_epoch_logged(epoch)
+            save_checkpoint(
+                model_dir / "last.pt",
+                state_dict=model.state_dict(),
+                params=record,
+                epoch=epoch,
+                run_key=run_key,
+                optimizer=optimizer.state_dict(),
+                scheduler=scheduler.state_dict(),
+                scaler=scaler.state_dict(),
+                early_stopping=stopper.state_dict(),
+                torch_rng=torch.get_rng_state(),
+            )
             if stopper.should_stop:
                 break
 
@@ -227,6 +270,7 @@ def train_fold(
         test_auc = _auc(test["label"], test["p_fake"])
         live.summary["best_epoch"] = stopper.best_epoch
         live.summary["test_auc"] = test_auc if not math.isnan(test_auc) else None
+    (model_dir / "last.pt").unlink(missing_ok=True)
     return FoldResult(
         fold=fold,
         best_epoch=stopper.best_epoch,
@@ -237,6 +281,33 @@ def train_fold(
         n_val=len(part.val),
         n_test=len(part.test),
     )
+
+
+def _run_key(record: dict, parts: dict[str, pl.DataFrame]) -> str:
+    """A hash of everything a fold's result depends on: params, and the clips (by file name) in each part."""
+    content = {"record": record, **{name: t.select("video_id", "file").rows() for name, t in parts.items()}}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _resumable_state(path: Path, run_key: str) -> dict | None:
+    """The state in ``path`` if it is a readable checkpoint of this very run (same key), else None."""
+    if not path.exists():
+        return None
+    try:
+        state = read_checkpoint(path)
+    except FvcError as err:
+        print(f"{path}: not resuming ({err})", flush=True)
+        return None
+    return state if state.get("run_key") == run_key else None
+
+
+def _truncate_live_history(live_dir: Path, start: int) -> None:
+    """Drop dvclive plot rows from step ``start`` on: a kill between logging an epoch and saving it leaves them."""
+    for tsv in (live_dir / "plots" / "metrics").glob("*.tsv"):
+        header, *rows = tsv.read_text(encoding="utf-8").splitlines()
+        step_col = header.split("\t").index("step")
+        kept = [r for r in rows if int(r.split("\t")[step_col]) < start]
+        write_text("\n".join([header, *kept]) + "\n", tsv)
 
 
 def _train_epoch(model, loader, optimizer, criterion, scaler, params, amp_dtype, device) -> tuple[float, float]:

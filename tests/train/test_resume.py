@@ -1,0 +1,126 @@
+"""A fold killed with SIGKILL mid-training resumes from last.pt and ends exactly as an uninterrupted run."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from fvc.train.loop import TrainParams
+
+TRAIN = dict(
+    model="variable_ar_cnn",
+    epochs=5,
+    batch_size=2,
+    effective_batch_size=4,
+    lr=5e-3,
+    betas=(0.9, 0.999),
+    weight_decay=1e-4,
+    warmup_epochs=1,
+    warmup_factor=0.1,
+    grad_clip=1.0,
+    patience=5,
+    dropout=0.5,
+    amp="off",
+    val_fraction=0.25,
+    class_weighting=True,
+    threshold=0.5,
+)
+MODEL = {"stem_width": 4, "widths": [8, 8, 8], "forensic_inputs": True}
+
+RUNNER = textwrap.dedent(
+    """
+    import os, signal, sys
+    from pathlib import Path
+    import polars as pl
+    from fvc.train.loop import TrainParams, train_fold
+
+    work, kill_at = Path(sys.argv[1]), int(sys.argv[2])
+    data = Path(sys.argv[3])
+
+    def hook(epoch):
+        if epoch == kill_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    train_fold(
+        0,
+        params=TrainParams(**{TRAIN!r}),
+        model_options={MODEL!r},
+        seed=42,
+        clips=pl.read_parquet(data / "clips.parquet"),
+        folds=pl.read_parquet(data / "folds.parquet"),
+        clip_dir=data / "clips",
+        live_dir=work / "live",
+        model_dir=work / "model",
+        after_epoch_logged=hook,
+    )
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def clip_data(tmp_path_factory) -> Path:
+    """16 random 4x32x32 clips in 8 groups, where fakes carry a brighter patch; 2 folds."""
+    root = tmp_path_factory.mktemp("clips")
+    rng = np.random.default_rng(0)
+    rows, folds = [], []
+    for g in range(8):
+        for label in ("real", "fake"):
+            vid = f"g{g}_{label}"
+            clip = rng.integers(0, 200, size=(4, 32, 32, 3), dtype=np.uint8)
+            if label == "fake":
+                clip[:, 8:16, 8:16] += 50
+            (root / "clips").mkdir(exist_ok=True)
+            np.save(root / "clips" / f"{vid}.npy", clip)
+            rows.append(dict(video_id=vid, file=f"{vid}.npy", frames=4, snippet=4, height=32, width=32))
+            folds.append(dict(video_id=vid, group=f"g{g}", label=label, fold=g % 2))
+    pl.DataFrame(rows).write_parquet(root / "clips.parquet")
+    pl.DataFrame(folds).write_parquet(root / "folds.parquet")
+    return root
+
+
+def _run(work: Path, data: Path, kill_at: int, train: dict = TRAIN) -> subprocess.CompletedProcess:
+    """Train fold 0 in a new process; it SIGKILLs itself after logging epoch ``kill_at`` (-1: never)."""
+    script = RUNNER.replace("{TRAIN!r}", repr(train)).replace("{MODEL!r}", repr(MODEL))
+    return subprocess.run(
+        [sys.executable, "-c", script, str(work), str(kill_at), str(data)], capture_output=True, text=True
+    )
+
+
+def _outcome(work: Path) -> dict[str, bytes]:
+    files = [*sorted((work / "live").rglob("*.tsv")), work / "live" / "metrics.json", work / "model" / "best.pt"]
+    out = {str(f.relative_to(work)): f.read_bytes() for f in files}
+    out["predictions"] = pl.read_parquet(work / "live" / "predictions.parquet").write_csv().encode()
+    return out
+
+
+def test_sigkill_then_rerun_resumes_and_matches_an_uninterrupted_run(tmp_path: Path, clip_data: Path) -> None:
+    TrainParams(**TRAIN)  # the runner's params are valid
+    whole = _run(tmp_path / "whole", clip_data, kill_at=-1)
+    assert whole.returncode == 0, whole.stderr
+
+    killed = _run(tmp_path / "killed", clip_data, kill_at=2)
+    assert killed.returncode == -signal.SIGKILL
+    assert (tmp_path / "killed" / "model" / "last.pt").exists()  # epoch 1's state; epoch 2 was logged, not saved
+    resumed = _run(tmp_path / "killed", clip_data, kill_at=-1)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming after epoch 1" in resumed.stdout
+
+    assert _outcome(tmp_path / "killed") == _outcome(tmp_path / "whole")
+    assert not (tmp_path / "killed" / "model" / "last.pt").exists()
+
+
+def test_a_last_checkpoint_from_other_params_is_not_resumed(tmp_path: Path, clip_data: Path) -> None:
+    work = tmp_path / "w"
+    assert _run(work, clip_data, kill_at=1).returncode == -signal.SIGKILL
+    rerun = _run(work, clip_data, kill_at=-1, train={**TRAIN, "lr": 1e-3})
+    assert rerun.returncode == 0, rerun.stderr
+    assert "resuming" not in rerun.stdout
+    steps = (work / "live" / "plots" / "metrics" / "val_f1.tsv").read_text().splitlines()
+    assert [line.split("\t")[0] for line in steps[1:]] == [str(e) for e in range(len(steps) - 1)]
