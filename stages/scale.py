@@ -1,5 +1,10 @@
-"""Stage scale: data/index/videos.parquet -> data/scaled/clips/*.npy, data/scaled/clips.parquet, rejects."""
+"""Stage scale@shard: data/index/videos.parquet + data/augmented/augmented.parquet
+-> data/scaled/shards/<shard>/ (clips/*.npy, clips.parquet, rejects.parquet).
 
+A shard holds the videos and copies whose id hashes to it (fvc.shards); `merge.py scale` joins the shards.
+"""
+
+import argparse
 import time
 
 import polars as pl
@@ -8,9 +13,13 @@ from fvc.atomic import write_parquet
 from fvc.data.scale import ScaleParams, scale_corpus
 from fvc.errors import run_main
 from fvc.params import load_params, require, resolve_workers
+from fvc.shards import shard_count
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--shard", type=int, required=True)
+    shard = parser.parse_args().shard
     params = load_params()
     scale = ScaleParams(
         frames=require(params, "scale.frames", int),
@@ -20,21 +29,27 @@ def main() -> None:
         interpolation=require(params, "scale.interpolation", str),
         letterbox=require(params, "scale.letterbox", bool),
     )
+    n_shards = shard_count(params.get("shards"))
+    out = f"data/scaled/shards/{shard}"
     started = time.perf_counter()
     clips, rejects, computed = scale_corpus(
         pl.read_parquet("data/index/videos.parquet"),
+        copies=pl.read_parquet("data/augmented/augmented.parquet"),
+        shard=(shard, n_shards),
         params=scale,
         root="data/raw",
-        out_dir="data/scaled/clips",
+        out_dir=f"{out}/clips",
         workers=resolve_workers(require(params, "workers", int)),
     )
-    write_parquet(clips, "data/scaled/clips.parquet")
-    write_parquet(rejects, "data/scaled/rejects.parquet")
-    shapes = clips.group_by("height", "width").len().sort("len", descending=True)
+    # Clip paths relative to data/scaled, where the merged clips.parquet lives.
+    clips = clips.with_columns((pl.lit(f"shards/{shard}/clips/") + pl.col("file")).alias("file"))
+    write_parquet(clips, f"{out}/clips.parquet")
+    write_parquet(rejects, f"{out}/rejects.parquet")
+    shapes = clips.group_by("height", "width").len().sort("len", "height", descending=True)
     buckets = ", ".join(f"{r['height']}x{r['width']}: {r['len']}" for r in shapes.iter_rows(named=True))
     print(
-        f"scale: {clips.height} clips, {rejects.height} rejected ({computed} decoded, the rest reused from cache)"
-        f" in {time.perf_counter() - started:.1f} s -> data/scaled/ [{buckets}]"
+        f"scale@{shard}: {clips.height} clips, {rejects.height} rejected ({computed} decoded, the rest reused)"
+        f" in {time.perf_counter() - started:.1f} s -> {out}/ [{buckets}]"
     )
 
 

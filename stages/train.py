@@ -1,4 +1,8 @@
-"""Stage train@k: data/scaled + data/split/folds.parquet -> models/fold_k/best.pt, results/train/fold_k/ (dvclive).
+"""Stage train@k: data/scaled (or data/features) + data/split/folds.parquet -> models/fold_k/, results/train/fold_k/.
+
+`train.model` picks the fold loop: a clip model (the Variable-AR CNN, the 3D ResNets) trains epoch by epoch on
+the scaled clips; a feature baseline (logreg, svm_rbf, hist_gbm) is fitted on the handcrafted features. Both log
+with dvclive and write the test fold's predictions.
 
 Both output folders are DVC `persist` outputs: a run killed mid-training resumes from models/fold_k/last.pt
 when `dvc repro` runs it again (train_fold clears them when the params or data differ).
@@ -15,7 +19,9 @@ import polars as pl
 
 from fvc.atomic import write_text
 from fvc.errors import run_main
+from fvc.models import model_kind
 from fvc.params import load_params, require
+from fvc.train.baseline import fit_fold_features
 from fvc.train.loop import TrainParams, train_fold
 
 
@@ -38,23 +44,26 @@ def main() -> None:
         return
     train = TrainParams.from_params(require(params, "train", dict))
     model = train.model
-    result = train_fold(
-        fold,
+    common = dict(
         params=train,
         model_options=dict((params.get("models") or {}).get(model) or {}),
         seed=require(params, "seed", int),
-        clips=pl.read_parquet("data/scaled/clips.parquet"),
         folds=folds,
-        clip_dir="data/scaled/clips",
         live_dir=live_dir,
         model_dir=model_dir,
     )
+    if model_kind(model) == "features":
+        result = fit_fold_features(fold, features=pl.read_parquet("data/features/features.parquet"), **common)
+    else:
+        result = train_fold(
+            fold, clips=pl.read_parquet("data/scaled/clips.parquet"), clip_dir="data/scaled", **common
+        )
     status = {"fold": fold, "trained": True, "best_epoch": result.best_epoch, "epochs_run": result.epochs_run}
     write_text(json.dumps(status, indent=2) + "\n", live_dir / "status.json")
     print(
         f"train@{fold}: {model} best epoch {result.best_epoch} of {result.epochs_run}, test AUC {result.test_auc:.3f}"
         f" ({result.n_train} train / {result.n_val} val / {result.n_test} test clips) in {result.seconds:.0f} s"
-        f" -> {model_dir}/best.pt, {live_dir}/"
+        f" -> {model_dir}/, {live_dir}/"
     )
 
 

@@ -40,3 +40,15 @@ REJECTS = {"video_id": pl.String, "path": pl.String, "reason": pl.String}
 
 # data/split/folds.parquet: one row per accepted video; fold in [0, n_splits).
 FOLDS = {"video_id": pl.String, "group": pl.String, "label": pl.String, "fold": pl.Int32}
+
+# data/augmented/augmented.parquet: the augmented copies. A copy is a recipe over its parent video (fvc.augment):
+# scale and features materialise its frames. It inherits its parent's group, label and fold, and only ever trains.
+AUGMENTED = {
+    "video_id": pl.String,  # <parent_id>~aug<copy>
+    "parent_id": pl.String,
+    "copy": pl.Int32,  # 0 .. augment.copies - 1
+    "group": pl.String,
+    "label": pl.String,
+    "fold": pl.Int32,
+    "ops": pl.String,  # the recipe as JSON: [{"name": ..., "params": {...}}, ...], seeds included
+}

@@ -8,10 +8,10 @@ already exists is not recomputed, and files no current video maps to are removed
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import os
+import sys
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from functools import partial
@@ -20,15 +20,24 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+import fvc.augment
+import fvc.data.frames
+import fvc.video
 from fvc.atomic import atomic_path
+from fvc.cachekey import cache_key, code_digest
+from fvc.data.frames import sampled_frames
 from fvc.errors import FvcError
 from fvc.parallel import parallel_map
 from fvc.schema import REJECTS
-from fvc.video import INTERPOLATIONS, VideoError, read_frames, sample_frame_indices
+from fvc.shards import shard_of
+from fvc.video import INTERPOLATIONS, VideoError
+
+_CODE = (fvc.video, fvc.augment, fvc.data.frames, sys.modules[__name__])  # the code that computes a clip
 
 CLIPS = {
     "video_id": pl.String,
-    "file": pl.String,  # clip file name inside the clip folder
+    "parent_id": pl.String,  # the video itself, or the parent of an augmented copy
+    "file": pl.String,  # clip file path, relative to the folder holding clips.parquet
     "frames": pl.Int32,  # T
     "snippet": pl.Int32,  # consecutive frames per snippet: T = snippets x snippet, snippets in time order
     "height": pl.Int32,  # H of the stored array (the canvas, if letterboxed)
@@ -61,9 +70,9 @@ class ScaleParams:
         if self.interpolation not in INTERPOLATIONS:
             raise FvcError(f"params.yaml: scale.interpolation = {self.interpolation!r}, expected area or bilinear")
 
-    def key(self, content_hash: str) -> str:
-        blob = json.dumps({"content": content_hash, **asdict(self)}, sort_keys=True).encode()
-        return hashlib.sha256(blob).hexdigest()[:16]
+    def key(self, content: str) -> str:
+        """The cache key of a clip: its video's ``content`` (hash, plus recipe for a copy), params and code."""
+        return cache_key(content=content, params=asdict(self), code=code_digest(*_CODE))
 
 
 def scaled_size(height: int, width: int, *, max_dim: int, multiple_of: int) -> tuple[int, int]:
@@ -90,18 +99,21 @@ def letterbox(frames: np.ndarray, size: int) -> np.ndarray:
 
 
 def scale_one(task: dict, *, params: ScaleParams, root: str, out_dir: str) -> dict | str:
-    """Scale one video (a row of the video index plus ``file``); returns a CLIPS row, or a reject reason."""
+    """Scale one video or augmented copy (a probe row plus ``file``, ``parent_id`` and ``recipe``); returns a
+    CLIPS row (``file`` relative to ``out_dir``), or a reject reason.
+    """
     target = Path(out_dir) / task["file"]
     h, w = scaled_size(task["height"], task["width"], max_dim=params.max_dim, multiple_of=params.multiple_of)
     try:
-        # An existing file has the same content hash and params in its name: it is this clip.
+        # An existing file has the same content hash, recipe and params in its name: it is this clip.
         if not target.exists():
-            frames, _ = read_frames(
-                Path(root) / task["path"],
-                sample_frame_indices(task["frame_count"], params.frames, params.snippet),
+            frames = sampled_frames(
+                task,
+                root,
+                num_frames=params.frames,
+                snippet=params.snippet,
                 height=h,
                 width=w,
-                rotation=task["rotation"],
                 interpolation=params.interpolation,
             )
             if params.letterbox:
@@ -116,6 +128,7 @@ def scale_one(task: dict, *, params: ScaleParams, root: str, out_dir: str) -> di
     side = params.max_dim if params.letterbox else None
     return {
         "video_id": task["video_id"],
+        "parent_id": task["parent_id"],
         "file": task["file"],
         "frames": params.frames,
         "snippet": params.snippet,
@@ -126,20 +139,53 @@ def scale_one(task: dict, *, params: ScaleParams, root: str, out_dir: str) -> di
     }
 
 
+def clip_tasks(videos: pl.DataFrame, copies: pl.DataFrame | None, key: Callable[[str], str]) -> list[dict]:
+    """One task per video and per augmented copy, sorted by video_id: the (parent's) probe row plus
+    ``parent_id``, ``recipe`` (None for a video) and ``file`` = ``<video_id>-<key>.npy``, where ``key`` hashes the
+    parent's content hash and, for a copy, its recipe.
+    """
+    tasks = [
+        {
+            **row,
+            "parent_id": row["video_id"],
+            "recipe": None,
+            "file": f"{row['video_id']}-{key(row['content_hash'])}.npy",
+        }
+        for row in videos.iter_rows(named=True)
+    ]
+    if copies is not None and copies.height:
+        parents = {row["video_id"]: row for row in videos.iter_rows(named=True)}
+        for c in copies.iter_rows(named=True):
+            parent = parents.get(c["parent_id"])
+            if parent is None:  # the parent was rejected upstream: its copies go with it
+                continue
+            file = f"{c['video_id']}-{key(parent['content_hash'] + c['ops'])}.npy"
+            tasks.append(
+                {**parent, "video_id": c["video_id"], "parent_id": c["parent_id"], "recipe": c["ops"], "file": file}
+            )
+    return sorted(tasks, key=lambda t: t["video_id"])
+
+
 def scale_corpus(
-    videos: pl.DataFrame, *, params: ScaleParams, root: str | os.PathLike, out_dir: str | os.PathLike, workers: int
+    videos: pl.DataFrame,
+    *,
+    params: ScaleParams,
+    root: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    workers: int,
+    copies: pl.DataFrame | None = None,
+    shard: tuple[int, int] = (0, 1),
 ) -> tuple[pl.DataFrame, pl.DataFrame, int]:
-    """Scale every video of the index into ``out_dir``, reusing clips already there.
+    """Scale every video of the index, and every augmented copy in ``copies`` (schema AUGMENTED) whose parent
+    is in ``videos``, into ``out_dir``, reusing clips already there. ``shard = (i, n)`` keeps only the videos and
+    copies of shard i of n (fvc.shards).
 
     Returns (clips (schema CLIPS), rejects (video_id, path, reason), number of clips computed this run).
     Removes files in ``out_dir`` that no current video maps to. Raises FvcError if no clip could be made.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    tasks = [
-        {**row, "file": f"{row['video_id']}-{params.key(row['content_hash'])}.npy"}
-        for row in videos.sort("video_id").iter_rows(named=True)
-    ]
+    tasks = [t for t in clip_tasks(videos, copies, params.key) if shard_of(t["video_id"], shard[1]) == shard[0]]
     expected = {t["file"] for t in tasks}
     for stale in out_dir.iterdir():  # removed videos, changed params, and temporaries of a killed run
         if stale.name not in expected:
@@ -154,7 +200,7 @@ def scale_corpus(
         for t, r in zip(tasks, results, strict=True)
         if isinstance(r, str)
     ]
-    if not rows:
+    if not rows and tasks:
         raise FvcError(f"scale: no video could be scaled ({len(rejects)} rejected)")
     clips = pl.DataFrame(rows, schema=CLIPS)
     rejected = pl.DataFrame(rejects, schema=REJECTS)

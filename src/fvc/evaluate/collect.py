@@ -17,7 +17,8 @@ def collect_predictions(train_dir: str | os.PathLike, folds: pl.DataFrame) -> pl
     """Concatenate ``train_dir/fold_k/predictions.parquet`` over the folds of ``folds``.
 
     Raises FvcError if a fold of the split has no trained predictions (for example cv.n_splits larger than
-    the folds dvc.yaml trains), or if the predictions do not cover exactly the split's videos.
+    the folds dvc.yaml trains), or if a prediction is for a video the split does not have. Videos of the split
+    without a prediction (rejected after the split) are reported, not fatal.
     """
     frames = []
     for fold in sorted(folds["fold"].unique().to_list()):
@@ -30,10 +31,15 @@ def collect_predictions(train_dir: str | os.PathLike, folds: pl.DataFrame) -> pl
         frames.append(pl.read_parquet(path))
     predictions = pl.concat(frames).sort("fold", "video_id")
     expected, got = set(folds["video_id"]), set(predictions["video_id"])
-    if expected != got:
+    if got - expected:
         raise FvcError(
-            f"{train_dir}: predictions cover {len(got)} videos but the split has {len(expected)}"
-            f" ({len(expected - got)} missing, {len(got - expected)} unexpected): rerun the train stages"
+            f"{train_dir}: predictions for {len(got - expected)} video(s) not in the split, e.g."
+            f" {sorted(got - expected)[0]!r}: rerun the train stages"
+        )
+    if expected - got:  # a video that scale or features rejected has no clip or features to predict from
+        print(
+            f"evaluate: {len(expected - got)} video(s) of the split have no prediction (rejected by scale or features,"
+            f" see data/scaled/rejects.parquet and data/features/rejects.parquet), e.g. {sorted(expected - got)[0]!r}"
         )
     return predictions
 

@@ -1,11 +1,13 @@
 """The model registry: ``train.model`` in params.yaml names a builder registered here.
 
-A new model is one decorated builder function; ``build_model`` finds it by name. Every torch model maps
-``(x, mask=None)`` with x (N, 3, T, H, W) in [0, 1] to one logit per clip, shape (N,).
+A new model is one decorated builder function; ``build_model`` finds it by name. Two kinds share the registry:
+``clip`` models (torch) map ``(x, mask=None)`` with x (N, 3, T, H, W) in [0, 1] to one logit per clip, shape (N,);
+``features`` models (scikit-learn pipelines) classify a video's row of handcrafted features.
 """
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -16,20 +18,37 @@ from torch import nn
 from fvc.checkpoint import read_checkpoint
 from fvc.errors import FvcError
 
-Builder = Callable[..., nn.Module]
+Builder = Callable[..., object]
 _BUILDERS: dict[str, Builder] = {}
+_KINDS: dict[str, str] = {}
+KINDS = ("clip", "features")
 
 
-def register(name: str) -> Callable[[Builder], Builder]:
-    """Decorator: register ``builder(**kwargs) -> nn.Module`` under ``name``. ValueError if the name is taken."""
+def register(name: str, kind: str = "clip") -> Callable[[Builder], Builder]:
+    """Decorator: register ``builder(**kwargs)`` under ``name``: a torch module (``kind="clip"``) or a
+    scikit-learn classifier (``kind="features"``). ValueError if the name is taken or the kind unknown.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"model kind {kind!r}, expected one of {KINDS}")
 
     def decorate(builder: Builder) -> Builder:
         if name in _BUILDERS and _BUILDERS[name] is not builder:
             raise ValueError(f"model name {name!r} is already registered")
-        _BUILDERS[name] = builder
+        _BUILDERS[name], _KINDS[name] = builder, kind
         return builder
 
     return decorate
+
+
+def model_kind(name: str) -> str:
+    """``clip`` or ``features`` for a registered model; FvcError naming ``train.model`` for an unknown one."""
+    _check_known(name)
+    return _KINDS[name]
+
+
+def _check_known(name: str) -> None:
+    if name not in _BUILDERS:
+        raise FvcError(f"params.yaml: train.model = {name!r} is not a known model; known: {', '.join(list_models())}")
 
 
 def list_models() -> list[str]:
@@ -45,12 +64,22 @@ def build_model(name: str, checkpoint: str | os.PathLike | None = None, **kwargs
     Errors: FvcError for an unknown name (naming ``train.model`` and the known names), a missing or refused
     checkpoint, or one whose keys or shapes do not fit the model.
     """
-    if name not in _BUILDERS:
-        raise FvcError(f"params.yaml: train.model = {name!r} is not a known model; known: {', '.join(list_models())}")
+    _check_known(name)
+    if _KINDS[name] != "clip":
+        raise FvcError(f"model {name} is a {_KINDS[name]} model; build it with build_feature_model")
     model = _BUILDERS[name](**kwargs)
     if checkpoint is not None:
         load_checkpoint(model, checkpoint, name)
     return model
+
+
+def build_feature_model(name: str, **kwargs: object) -> object:
+    """Build the unfitted scikit-learn classifier registered as ``name`` (kind ``features``) with ``kwargs``."""
+    _check_known(name)
+    if _KINDS[name] != "features":
+        raise FvcError(f"model {name} is a {_KINDS[name]} model; build it with build_model")
+    check_params(name, kwargs, inspect.signature(_BUILDERS[name]).parameters)
+    return _BUILDERS[name](**kwargs)
 
 
 def check_params(name: str, kwargs: Mapping[str, object], known: Iterable[str]) -> None:

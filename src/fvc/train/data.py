@@ -57,6 +57,32 @@ def fold_partition(folds: pl.DataFrame, fold: int, *, val_fraction: float, seed:
     )
 
 
+def fold_rows(
+    table: pl.DataFrame, folds: pl.DataFrame, fold: int, *, val_fraction: float, seed: int
+) -> tuple[FoldPartition, dict[str, pl.DataFrame]]:
+    """Split ``table`` (rows per video and per augmented copy: ``video_id``, ``parent_id``, any data columns) into
+    fold ``fold``'s train, val and test rows, each sorted by video_id and given the split's label, group, fold.
+
+    The partition is made over the original videos (fold_partition). An augmented copy inherits its parent's
+    label, group and fold and only ever trains: it is in the train rows exactly when its parent is, and never in
+    the validation or test rows. A table without ``parent_id`` has no copies.
+    """
+    if "parent_id" not in table.columns:
+        table = table.with_columns(pl.col("video_id").alias("parent_id"))
+    split = folds.select(pl.col("video_id").alias("parent_id"), "label", "group", "fold")
+    rows = table.drop("label", "group", "fold", strict=False).join(split, on="parent_id", how="inner")
+    originals = rows.filter(pl.col("video_id") == pl.col("parent_id"))
+    part = fold_partition(
+        originals.select("video_id", "label", "group", "fold"), fold, val_fraction=val_fraction, seed=seed
+    )
+    parts = {
+        "train": rows.filter(pl.col("parent_id").is_in(part.train)),  # the train videos and their copies
+        "val": originals.filter(pl.col("video_id").is_in(part.val)),
+        "test": originals.filter(pl.col("video_id").is_in(part.test)),
+    }
+    return part, {name: t.sort("video_id") for name, t in parts.items()}
+
+
 class ClipDataset(Dataset):
     """Scaled clips (``data/scaled/clips/*.npy``, (T, H, W, 3) uint8) as ((3, T, H, W) uint8 tensor, label, index).
 

@@ -30,7 +30,7 @@ from fvc.checkpoint import read_checkpoint, save_checkpoint
 from fvc.data.buckets import AspectRatioBucketSampler, pad_collate
 from fvc.errors import FvcError
 from fvc.models.registry import build_model
-from fvc.train.data import ClipDataset, fold_partition
+from fvc.train.data import ClipDataset, fold_rows
 from fvc.train.early_stopping import EarlyStopping
 from fvc.train.schedule import warmup_cosine
 
@@ -148,11 +148,7 @@ def train_fold(
     started = time.perf_counter()
     device = device or torch.device("cuda" if torch.cuda.is_available() else "cpu")
     seed_everything(seed + fold)
-    table = clips.join(folds.select("video_id", "label", "group", "fold"), on="video_id", how="inner").sort("video_id")
-    part = fold_partition(
-        table.select("video_id", "label", "group", "fold"), fold, val_fraction=params.val_fraction, seed=seed
-    )
-    parts = {name: table.filter(pl.col("video_id").is_in(getattr(part, name))) for name in ("train", "val", "test")}
+    part, parts = fold_rows(clips, folds, fold, val_fraction=params.val_fraction, seed=seed)
     datasets = {name: ClipDataset(t, clip_dir) for name, t in parts.items()}
     record = {"train": asdict(params), "model_options": model_options, "seed": seed, "fold": fold}
     model_dir, live_dir = Path(model_dir), Path(live_dir)
@@ -196,7 +192,9 @@ def train_fold(
 
     with Live(str(live_dir), dvcyaml=False, save_dvc_exp=False, report=None, resume=resumed is not None) as live:
         live.step = start  # dvclive infers the step from its summary, which lags if a kill came mid-epoch
-        live.log_params({"fold": fold, "n_train": len(part.train), "n_val": len(part.val), "n_test": len(part.test)})
+        live.log_params(
+            {"fold": fold, "n_train": parts["train"].height, "n_val": len(part.val), "n_test": len(part.test)}
+        )
         epoch = start - 1
         for epoch in range(start, params.epochs) if not stopper.should_stop else ():
             sampler.set_epoch(epoch)
@@ -213,7 +211,7 @@ def train_fold(
                 )
             val_loss = _bce(val["label"], val["p_fake"], pos_weight)
             val_f1 = f1_score(val["label"], val["p_fake"] >= params.threshold, zero_division=0)
-            val_auc = _auc(val["label"], val["p_fake"])
+            val_auc = auc_or_nan(val["label"], val["p_fake"])
             for name, value in (
                 ("train_loss", train_loss),
                 ("val_loss", val_loss),
@@ -267,7 +265,7 @@ def train_fold(
             schema=PREDICTIONS,
         )
         write_parquet(predictions, Path(live_dir) / "predictions.parquet")
-        test_auc = _auc(test["label"], test["p_fake"])
+        test_auc = auc_or_nan(test["label"], test["p_fake"])
         live.summary["best_epoch"] = stopper.best_epoch
         live.summary["test_auc"] = test_auc if not math.isnan(test_auc) else None
     (model_dir / "last.pt").unlink(missing_ok=True)
@@ -277,7 +275,7 @@ def train_fold(
         epochs_run=epoch + 1,
         seconds=time.perf_counter() - started,
         test_auc=test_auc,
-        n_train=len(part.train),
+        n_train=parts["train"].height,
         n_val=len(part.val),
         n_test=len(part.test),
     )
@@ -358,5 +356,6 @@ def _bce(y: np.ndarray, p: np.ndarray, pos_weight: float) -> float:
     return float(np.mean(-(pos_weight * y * np.log(p) + (1 - y) * np.log(1 - p))))
 
 
-def _auc(y: np.ndarray, p: np.ndarray) -> float:
+def auc_or_nan(y: np.ndarray, p: np.ndarray) -> float:
+    """ROC AUC of scores ``p`` for labels ``y``; NaN when ``y`` has one class."""
     return float(roc_auc_score(y, p)) if len(np.unique(y)) == 2 else math.nan

@@ -1,0 +1,39 @@
+"""Stage augment: data/split/folds.parquet -> data/augmented/augmented.parquet (the copies' recipes).
+
+Each copy inherits its parent's group, label and fold; scale and features materialise its frames.
+"""
+
+import time
+from collections import Counter
+
+import polars as pl
+
+from fvc.atomic import write_parquet
+from fvc.augment import Recipe
+from fvc.data.augment import AugmentParams, plan_copies
+from fvc.errors import run_main
+from fvc.params import load_params, require
+
+
+def main() -> None:
+    params = load_params()
+    augment = AugmentParams(
+        copies=require(params, "augment.copies", int),
+        spatial_ops=require(params, "augment.spatial_ops", int),
+        temporal_prob=require(params, "augment.temporal_prob", (int, float)),
+        elastic=require(params, "augment.elastic", bool),
+    )
+    started = time.perf_counter()
+    folds = pl.read_parquet("data/split/folds.parquet")
+    copies = plan_copies(folds, params=augment, seed=require(params, "seed", int))
+    write_parquet(copies, "data/augmented/augmented.parquet")
+    names = Counter(op.name for text in copies["ops"] for op in Recipe.from_json(text).ops)
+    used = ", ".join(f"{name} {n}" for name, n in names.most_common()) or "none"
+    print(
+        f"augment: {copies.height} copies of {folds.height} videos in {time.perf_counter() - started:.1f} s"
+        f" -> data/augmented/augmented.parquet [{used}]"
+    )
+
+
+if __name__ == "__main__":
+    run_main(main)

@@ -1,0 +1,49 @@
+"""Stage features@shard: videos, copies and their scaled clips -> data/features/shards/<shard>/
+(cache/*.json, features.parquet, rejects.parquet). `merge.py features` joins the shards.
+"""
+
+import argparse
+import time
+
+import polars as pl
+
+from fvc.atomic import write_parquet
+from fvc.data.features import FeatureParams, extract_features, feature_tasks
+from fvc.errors import run_main
+from fvc.params import load_params, require, resolve_workers
+from fvc.shards import shard_count, shard_of
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--shard", type=int, required=True)
+    shard = parser.parse_args().shard
+    params = load_params()
+    features = FeatureParams(codec_cues=require(params, "features.codec_cues", bool))
+    n_shards = shard_count(params.get("shards"))
+    tasks = feature_tasks(
+        pl.read_parquet("data/index/videos.parquet"),
+        pl.read_parquet("data/augmented/augmented.parquet"),
+        pl.read_parquet("data/scaled/clips.parquet"),
+    )
+    tasks = [t for t in tasks if shard_of(t["video_id"], n_shards) == shard]
+    out = f"data/features/shards/{shard}"
+    started = time.perf_counter()
+    table, rejects, computed = extract_features(
+        tasks,
+        params=features,
+        root="data/raw",
+        clip_root="data/scaled",
+        cache_dir=f"{out}/cache",
+        workers=resolve_workers(require(params, "workers", int)),
+    )
+    write_parquet(table, f"{out}/features.parquet")
+    write_parquet(rejects, f"{out}/rejects.parquet")
+    print(
+        f"features@{shard}: {table.height} rows x {table.width - 2} features, {rejects.height} rejected"
+        f" ({computed} computed, the rest reused) in {time.perf_counter() - started:.1f} s -> {out}/"
+    )
+
+
+if __name__ == "__main__":
+    run_main(main)

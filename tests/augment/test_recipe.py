@@ -1,0 +1,124 @@
+"""Recipes: reproducible drawing, validation and their JSON form."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from fvc.augment import SPATIAL_OPS, TEMPORAL_OPS, Op, Recipe, copy_seed, draw_recipe
+from fvc.augment.ops import SPATIAL
+from fvc.augment.recipe import OP_PARAMS
+from fvc.errors import FvcError
+from tests.augment.helpers import SPATIAL_EXAMPLES
+
+
+def draw(copy_index: int = 0, **kwargs) -> Recipe:
+    options = {"spatial_ops": 3, "temporal_prob": 0.5, "elastic": True} | kwargs
+    return draw_recipe(42, "g0_fake_r1", copy_index, **options)
+
+
+def test_every_op_has_parameters_and_every_spatial_op_an_implementation() -> None:
+    assert set(OP_PARAMS) == set(SPATIAL_OPS) | set(TEMPORAL_OPS)
+    assert set(SPATIAL) == set(SPATIAL_OPS) == set(SPATIAL_EXAMPLES)
+
+
+def test_copy_seed_is_the_sha256_of_seed_video_and_copy() -> None:
+    expected = int.from_bytes(hashlib.sha256(b"42:vid:3").digest()[:8], "big")
+    assert copy_seed(42, "vid", 3) == expected
+    assert (
+        len({copy_seed(42, "vid", 3), copy_seed(42, "vid", 4), copy_seed(43, "vid", 3), copy_seed(42, "vie", 3)}) == 4
+    )
+
+
+def test_same_seed_video_and_copy_give_the_same_recipe_json() -> None:
+    assert draw(copy_index=1).to_json() == draw(copy_index=1).to_json()
+
+
+def test_different_copies_get_different_recipes() -> None:
+    assert len({draw(copy_index=i).to_json() for i in range(5)}) == 5
+
+
+def test_recipe_has_the_requested_number_of_spatial_ops_in_pool_order() -> None:
+    for copy_index in range(20):
+        names = [op.name for op in draw(copy_index, spatial_ops=4).spatial_ops]
+        assert len(names) == 4 and len(set(names)) == 4
+        assert names == sorted(names, key=SPATIAL_OPS.index)
+
+
+def test_all_ops_of_the_pool_can_be_drawn_at_once() -> None:
+    assert [op.name for op in draw(spatial_ops=len(SPATIAL_OPS)).spatial_ops] == list(SPATIAL_OPS)
+
+
+def test_elastic_is_left_out_unless_enabled() -> None:
+    names = [op.name for op in draw(spatial_ops=len(SPATIAL_OPS) - 1, elastic=False).spatial_ops]
+    assert "elastic" not in names and len(names) == len(SPATIAL_OPS) - 1
+
+
+def test_temporal_prob_zero_never_and_one_always_draws_one_temporal_op() -> None:
+    for copy_index in range(20):
+        assert draw(copy_index, temporal_prob=0.0).temporal_op is None
+        assert draw(copy_index, temporal_prob=1.0).temporal_op.name in TEMPORAL_OPS
+
+
+def test_drawn_parameters_lie_in_their_documented_ranges() -> None:
+    for copy_index in range(30):
+        for op in draw(copy_index, spatial_ops=len(SPATIAL_OPS), temporal_prob=1.0).ops:
+            p = op.params
+            match op.name:
+                case "rotation":
+                    assert -10 <= p["angle_deg"] <= 10
+                case "brightness" | "contrast" | "saturation":
+                    assert 0.8 <= p["factor"] <= 1.2
+                case "gaussian_noise":
+                    assert 1 <= p["std"] <= 5
+                case "affine":
+                    assert max(abs(p["translate_x"]), abs(p["translate_y"])) <= 0.05 and 0.9 <= p["scale"] <= 1.1
+                case "cutout":
+                    assert 0.05 <= p["height"] <= 0.2 and 0.05 <= p["width"] <= 0.2
+                    assert p["top"] + p["height"] <= 1 and p["left"] + p["width"] <= 1
+                case "frame_drop" | "frame_duplicate":
+                    assert 0.05 <= p["fraction"] <= 0.15
+
+
+def test_json_round_trip_gives_an_equal_recipe() -> None:
+    recipe = draw(spatial_ops=len(SPATIAL_OPS), temporal_prob=1.0)
+    assert Recipe.from_json(recipe.to_json()) == recipe
+
+
+def test_json_is_compact_with_sorted_keys() -> None:
+    text = Recipe(
+        ops=(Op("affine", {"translate_y": 0.01, "translate_x": 0.0, "shear_deg": 1.0, "scale": 1.0}),)
+    ).to_json()
+    assert " " not in text
+    assert text == json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"))
+    assert text.index("scale") < text.index("shear_deg") < text.index("translate_x")
+
+
+def test_empty_recipe_round_trips() -> None:
+    assert Recipe.from_json(Recipe(ops=()).to_json()) == Recipe(ops=())
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("not json", "not a recipe JSON"),
+        ('{"ops": [{"name": "rotation"}]}', "not a recipe JSON"),
+        ('{"ops": [{"name": "sharpen", "params": {}}]}', "unknown op 'sharpen'"),
+        ('{"ops": [{"name": "rotation", "params": {"angle": 3}}]}', "expected \\['angle_deg'\\]"),
+        ('{"ops": [{"name": "reverse", "params": {}}, {"name": "reverse", "params": {}}]}', "at most one"),
+    ],
+)
+def test_bad_recipe_json_raises_a_one_line_error(text: str, message: str) -> None:
+    with pytest.raises(FvcError, match=message):
+        Recipe.from_json(text)
+
+
+def test_out_of_range_draw_parameters_name_the_parameter() -> None:
+    with pytest.raises(FvcError, match="spatial_ops=11"):
+        draw(spatial_ops=11)
+    with pytest.raises(FvcError, match="spatial_ops=10"):
+        draw(spatial_ops=10, elastic=False)
+    with pytest.raises(FvcError, match="temporal_prob=1.5"):
+        draw(temporal_prob=1.5)
