@@ -47,6 +47,13 @@ def test_input_frames_are_not_modified() -> None:
     assert np.array_equal(clip, before)
 
 
+def test_read_only_and_mirrored_views_are_accepted() -> None:
+    clip = random_clip(2, 6, 8)
+    clip.flags.writeable = False
+    assert np.array_equal(apply_spatial(clip[:, :, ::-1], recipe_of("hflip")), clip)
+    assert apply_spatial(clip, recipe_of("rotation")).shape == clip.shape
+
+
 def test_recipe_without_spatial_ops_returns_an_equal_copy() -> None:
     clip = smooth_clip(2, 8, 8)
     out = apply_spatial(clip, recipe_of("reverse"))

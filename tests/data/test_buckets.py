@@ -132,3 +132,19 @@ def test_sampler_and_collate_pad_only_leftover_batches() -> None:
     fractions = [pad_collate([(clips[i], 0.0, i) for i in b])["pad_fraction"] for b in batches]
     n_full = 3 + 1 + 0
     assert fractions[:n_full] == [0.0] * n_full and any(f > 0 for f in fractions[n_full:])
+
+
+def test_views_stand_in_for_each_item_once_per_epoch() -> None:
+    # Items 0..5; item i has dataset indices 2i (the video) and 2i+1 (its copy), both of the item's shape.
+    shapes = [(32, 64), (32, 64), (64, 32), (64, 32), (64, 64), (32, 64)]
+    views = [[2 * i, 2 * i + 1] for i in range(len(shapes))]
+    sampler = AspectRatioBucketSampler(shapes, 2, seed=3, views=views)
+    seen_copies = set()
+    for epoch in range(6):
+        sampler.set_epoch(epoch)
+        chosen = [i for batch in sampler for i in batch]
+        assert sorted(i // 2 for i in chosen) == list(range(len(shapes)))  # every item once
+        seen_copies |= {i for i in chosen if i % 2}
+        sampler.set_epoch(epoch)
+        assert [i for batch in sampler for i in batch] == chosen  # a pure function of (seed, epoch)
+    assert seen_copies  # copies do train

@@ -53,10 +53,10 @@ OP_PARAMS: dict[str, tuple[str, ...]] = {
 # flicker, resampling blur of the face; see fvc.synth), so no augmentation may erase or imitate them.
 ROTATION_DEG = (-10.0, 10.0)  # handheld/talking-head roll rarely exceeds this; more leaves large black corners
 AFFINE_TRANSLATE = (-0.05, 0.05)  # fraction of the side: a re-framed shot, the face stays in view
-AFFINE_SCALE = (0.9, 1.1)  # a slight zoom, well inside the corpus' own zoom drift
+AFFINE_SCALE = (0.9, 1.1)  # a slight zoom: the same shot framed a little tighter or wider
 AFFINE_SHEAR_DEG = (-5.0, 5.0)  # rolling-shutter-like skew; more would distort faces unnaturally
 ELASTIC_ALPHA = (0.005, 0.015)  # max displacement as a fraction of the side (1-4 px at 256): lens/compression wobble
-ELASTIC_GRID = 8  # control points per side: warps ~1/8 of the frame wide, local like a face, not a global tilt
+ELASTIC_GRID = 8  # control points per side: warps ~1/8 of the frame wide, local (an eye, a cheek), not a tilt
 COLOUR_FACTOR = (0.8, 1.2)  # exposure / white-balance differences between cameras, without clipping highlights
 NOISE_STD = (1.0, 5.0)  # 0..255 units: sensor noise of compressed video; more drowns the high-pass residuals
 # Fraction of the shorter side (0.4-0.9 px at 144, 0.8-1.5 px at 256; below 0.4 px a blur changes nothing): a

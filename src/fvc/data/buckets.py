@@ -29,7 +29,12 @@ class AspectRatioBucketSampler(Sampler[list[int]]):
     repeats indices: those few batches are seen twice in the epoch. With ``drop_last`` the list is instead
     truncated to a multiple of ``num_replicas``, and the last leftover batch is dropped if it is short.
 
-    Errors: ValueError for batch_size < 1, num_replicas < 1, rank outside [0, num_replicas), seed < 0.
+    Views: with ``views``, ``shapes`` describes items (a video) and ``views[i]`` lists the dataset indices that
+    can stand for item i (the video and its augmented copies, all of its shape). Each epoch every item appears
+    once, as one of its views drawn from (seed, epoch), so an epoch costs the same however many copies exist.
+
+    Errors: ValueError for batch_size < 1, num_replicas < 1, rank outside [0, num_replicas), seed < 0, or
+    ``views`` not one non-empty list per shape.
     """
 
     def __init__(
@@ -42,6 +47,7 @@ class AspectRatioBucketSampler(Sampler[list[int]]):
         shuffle: bool = True,
         num_replicas: int = 1,
         rank: int = 0,
+        views: Sequence[Sequence[int]] | None = None,
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size = {batch_size}, expected >= 1")
@@ -49,6 +55,9 @@ class AspectRatioBucketSampler(Sampler[list[int]]):
             raise ValueError(f"rank {rank} of num_replicas {num_replicas}: expected 0 <= rank < num_replicas")
         if seed < 0:
             raise ValueError(f"seed = {seed}, expected >= 0")
+        if views is not None and (len(views) != len(shapes) or not all(len(v) for v in views)):
+            raise ValueError(f"views: expected one non-empty list per shape ({len(shapes)}), got {len(views)}")
+        self.views = [list(map(int, v)) for v in views] if views is not None else None
         self.batch_size, self.seed, self.drop_last, self.shuffle = batch_size, seed, drop_last, shuffle
         self.num_replicas, self.rank, self.epoch = num_replicas, rank, 0
         self.shapes = [(int(h), int(w)) for h, w in shapes]
@@ -87,6 +96,10 @@ class AspectRatioBucketSampler(Sampler[list[int]]):
         batches += [leftover[i : i + self.batch_size] for i in range(0, len(leftover), self.batch_size)]
         if self.drop_last and leftover and len(batches[-1]) < self.batch_size:
             batches.pop()
+        if self.views is not None:  # one view per item, drawn apart from the order so views never change it
+            pick = np.random.default_rng([self.seed, self.epoch, 1])
+            chosen = [v[int(pick.integers(len(v)))] for v in self.views]
+            batches = [[chosen[i] for i in batch] for batch in batches]
         return batches
 
     def __iter__(self) -> Iterator[list[int]]:

@@ -58,6 +58,7 @@ class TrainParams:
     class_weighting: bool
     threshold: float
     init_checkpoint: str | None = None
+    copy_sampling: str = "view"  # view | all: how augmented copies enter an epoch (see train_fold)
 
     def __post_init__(self) -> None:
         if self.batch_size < 1 or self.effective_batch_size < self.batch_size:
@@ -69,6 +70,8 @@ class TrainParams:
             raise FvcError(f"params.yaml: train.amp = {self.amp!r}, expected auto, off, bf16 or fp16")
         if self.epochs < 1:
             raise FvcError(f"params.yaml: train.epochs = {self.epochs}, expected >= 1")
+        if self.copy_sampling not in ("view", "all"):
+            raise FvcError(f"params.yaml: train.copy_sampling = {self.copy_sampling!r}, expected view or all")
 
     @classmethod
     def from_params(cls, section: dict) -> TrainParams:
@@ -175,7 +178,7 @@ def train_fold(
     criterion = nn.BCEWithLogitsLoss(pos_weight=torch.tensor(pos_weight, dtype=torch.float32, device=device))
     amp_dtype = autocast_dtype(params.amp, device)
     scaler = torch.amp.GradScaler(device.type, enabled=amp_dtype == torch.float16)
-    sampler = AspectRatioBucketSampler(datasets["train"].shapes, params.batch_size, seed=seed + fold)
+    sampler = _train_sampler(parts["train"], datasets["train"], params, seed=seed + fold)
     train_loader = DataLoader(datasets["train"], batch_sampler=sampler, collate_fn=pad_collate)
     stopper = EarlyStopping(patience=params.patience)
     start = 0
@@ -279,6 +282,22 @@ def train_fold(
         n_val=len(part.val),
         n_test=len(part.test),
     )
+
+
+def _train_sampler(
+    rows: pl.DataFrame, dataset: ClipDataset, params: TrainParams, *, seed: int
+) -> AspectRatioBucketSampler:
+    """Buckets over the training rows. ``copy_sampling: all``: every video and copy, every epoch. ``view``: each
+    epoch, each training video once, as itself or one of its copies (a copy has its parent's shape).
+    """
+    if params.copy_sampling == "all":
+        return AspectRatioBucketSampler(dataset.shapes, params.batch_size, seed=seed)
+    views: dict[str, list[int]] = {}
+    for index, parent in enumerate(rows["parent_id"].to_list()):
+        views.setdefault(parent, []).append(index)
+    items = sorted(views)
+    shapes = [dataset.shapes[views[p][0]] for p in items]
+    return AspectRatioBucketSampler(shapes, params.batch_size, seed=seed, views=[views[p] for p in items])
 
 
 def _run_key(record: dict, parts: dict[str, pl.DataFrame]) -> str:
