@@ -68,7 +68,9 @@ def probe_video(path: str | os.PathLike, *, max_pixels: int) -> Probe:
         rotation = int(round(first.rotation)) % 360 if first.rotation else 0
         width, height = (first.height, first.width) if rotation in (90, 270) else (first.width, first.height)
         fps = float(stream.average_rate or stream.guessed_rate or 0.0)
-        frame_count = int(stream.frames) or packets
+        # The container's count can list frames whose data is missing (a truncated download): read_frames
+        # indexes frames in decode order, so count only the packets actually present.
+        frame_count = min(int(stream.frames), packets) if stream.frames else packets
         duration = _duration_seconds(container, stream, frame_count, fps)
         return Probe(
             width=width,
@@ -94,7 +96,11 @@ def _open_video(path: str | os.PathLike) -> Iterator[tuple[av.container.InputCon
     with container:
         if not container.streams.video:
             raise VideoError("no video stream")
-        yield container, container.streams.video[0]
+        stream = container.streams.video[0]
+        # PyAV leaves codec_context None when FFmpeg has no decoder for the stream's codec (e.g. an unknown tag).
+        if stream.codec_context is None:
+            raise VideoError("video stream has no decoder (unknown or unsupported codec)")
+        yield container, stream
 
 
 def _first_frame_and_packet_count(container: av.container.InputContainer, stream) -> tuple[av.VideoFrame, int]:
@@ -137,7 +143,10 @@ def _duration_seconds(container, stream, frame_count: int, fps: float) -> float:
 
 
 def _short(err: BaseException) -> str:
-    return str(err).splitlines()[0][:200] if str(err) else type(err).__name__
+    # FFmpegError's str() ends with the file's absolute path: keep reasons (rejects.parquet) independent of
+    # where the corpus is checked out by using its bare message.
+    text = getattr(err, "strerror", None) or str(err)
+    return text.splitlines()[0][:200] if text else type(err).__name__
 
 
 INTERPOLATIONS = {"area": "AREA", "bilinear": "BILINEAR"}

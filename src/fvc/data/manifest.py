@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -25,9 +26,10 @@ def read_manifest(manifest: str | os.PathLike, *, check_files: bool = True) -> p
 
     ``path`` in the result is relative to the corpus root, normalised with forward slashes. A missing
     ``source`` defaults to the row's group, a missing ``method`` to "unknown" (fakes) or "none" (reals).
-    Raises FvcError (naming line and column) for: non-UTF-8 text, a missing column, an empty manifest, an empty
-    field, a duplicate id, a label other than real/fake, a path outside the root, or (``check_files``) a
-    missing file.
+    Raises FvcError (naming line and column) for: non-UTF-8 text, malformed CSV (unbalanced quotes, a field over
+    csv's size limit, more fields than the header), a missing or repeated column, an empty manifest, an empty
+    field, a duplicate id, an id that cannot be a file name, a label other than real/fake, a path outside the
+    root or that cannot be resolved, or (``check_files``) a missing file.
     """
     manifest = Path(manifest)
     root = manifest.parent.resolve()
@@ -41,24 +43,42 @@ def read_manifest(manifest: str | os.PathLike, *, check_files: bool = True) -> p
         line = raw[: err.start].count(b"\n") + 1
         raise FvcError(f"{manifest}: line {line}: not UTF-8 text (byte 0x{raw[err.start]:02x})") from None
 
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    # strict: an unbalanced quote raises instead of silently swallowing the rest of the file into one field.
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = [h.strip() for h in (reader.fieldnames or [])]
+    except csv.Error as err:
+        raise FvcError(f"{manifest}: line {reader.line_num + 1}: malformed CSV ({err})") from None
     missing = [c for c in MANIFEST_REQUIRED if c not in header]
     if missing:
         raise FvcError(
             f"{manifest}: missing column(s) {', '.join(missing)}; expected {', '.join(MANIFEST_REQUIRED)}"
             f" (optional: {', '.join(MANIFEST_OPTIONAL)})"
         )
+    repeated = [c for c in (*MANIFEST_REQUIRED, *MANIFEST_OPTIONAL) if header.count(c) > 1]
+    if repeated:  # DictReader would silently keep the last one
+        raise FvcError(f"{manifest}: line 1: column(s) {', '.join(repeated)} appear more than once")
     reader.fieldnames = header
 
     rows: list[dict[str, str]] = []
     seen: dict[str, int] = {}
-    for row in reader:
+    for row in _csv_rows(reader, manifest):
         line = reader.line_num
+        if any(v.strip() for v in row.get(None) or []):  # DictReader's restkey: fields beyond the header
+            raise FvcError(
+                f"{manifest}: line {line}: {len(header) + len(row[None])} fields but {len(header)} columns"
+                " (quote fields that contain commas)"
+            )
         rec = {k: (row.get(k) or "").strip() for k in (*MANIFEST_REQUIRED, *MANIFEST_OPTIONAL)}
         for col in MANIFEST_REQUIRED:
             if not rec[col]:
                 raise FvcError(f"{manifest}: line {line}, column {col}: empty value")
+        # Later stages name files after the id (scale: <video_id>-<key>.npy): a separator would write elsewhere.
+        if any(c in "/\\" or not c.isprintable() for c in rec["video_id"]):
+            raise FvcError(
+                f"{manifest}: line {line}, column video_id: {rec['video_id']!r} is used as a file name;"
+                " it must not contain path separators or control characters"
+            )
         if rec["video_id"] in seen:
             raise FvcError(
                 f"{manifest}: line {line}, column video_id: duplicate id {rec['video_id']!r}"
@@ -76,14 +96,29 @@ def read_manifest(manifest: str | os.PathLike, *, check_files: bool = True) -> p
     return pl.DataFrame(rows, schema={c: pl.String for c in (*MANIFEST_REQUIRED, *MANIFEST_OPTIONAL)})
 
 
+def _csv_rows(reader: csv.DictReader, manifest: Path) -> Iterator[dict]:
+    """The rows of ``reader``; a CSV syntax error becomes an FvcError naming the line."""
+    try:
+        yield from reader
+    except csv.Error as err:
+        raise FvcError(f"{manifest}: line {reader.line_num + 1}: malformed CSV ({err})") from None
+
+
 def _inside_root(root: Path, path: str, where: str, check_files: bool) -> str:
     """Return ``path`` relative to ``root`` if it resolves (symlinks followed) inside it, else FvcError."""
+    if "\x00" in path:  # the OS cannot take it: ValueError from every os call
+        raise FvcError(f"{where}: {path!r} contains a NUL character")
     candidate = Path(path)
     full = candidate if candidate.is_absolute() else root / candidate
-    resolved = full.resolve()
-    if not resolved.is_relative_to(root):
+    try:
+        resolved = full.resolve()
+        inside = resolved.is_relative_to(root)
+        is_file = inside and check_files and resolved.is_file()
+    except (OSError, RuntimeError) as err:  # a name too long for the OS; RuntimeError: a symlink loop
+        raise FvcError(f"{where}: {path!r} cannot be resolved ({getattr(err, 'strerror', None) or err})") from None
+    if not inside:
         raise FvcError(f"{where}: {path!r} resolves outside the corpus root {root}")
-    if check_files and not resolved.is_file():
+    if check_files and not is_file:
         raise FvcError(f"{where}: {path!r} is not a file under {root}")
     # Keep the user's name (relative to root) rather than a symlink's target, so paths stay as written.
     normal = Path(os.path.normpath(full))
