@@ -1,4 +1,8 @@
-"""Stage ingest: data/raw (manifest.csv + videos) -> data/index/videos.parquet, data/index/rejects.parquet."""
+"""Stage ingest: data/raw (manifest.csv + videos) -> data/index/videos.parquet, data/index/rejects.parquet.
+
+data/index/cache holds each file's probe outcome (a DVC persist output the stage owns): a rerun probes only new or
+changed files.
+"""
 
 import time
 
@@ -15,6 +19,7 @@ def main() -> None:
         "data/raw/manifest.csv",
         max_pixels=require(params, "ingest.max_pixels", int),
         workers=resolve_workers(require(params, "workers", int)),
+        cache_dir="data/index/cache",
     )
     write_parquet(result.videos, "data/index/videos.parquet")
     write_parquet(result.rejects, "data/index/rejects.parquet")
