@@ -1,4 +1,4 @@
-"""Hostile videos through ingest and scale: each gets its documented outcome, never an exception.
+"""Hostile videos through ingest, scale and features: each gets its documented outcome, never an exception.
 
 The outcome table is ``HOSTILE_VIDEOS`` in hostile.py. Every corpus holds a good video beside the hostile one,
 so each test also checks that the rest of the corpus goes on.
@@ -16,6 +16,8 @@ import numpy as np
 import polars as pl
 import pytest
 
+from fvc.data.augment import AugmentParams, plan_copies
+from fvc.data.features import FeatureParams, extract_features, feature_tasks
 from fvc.data.scale import scale_corpus
 from tests.conftest import write_video
 from tests.robustness.conftest import GOOD_ID
@@ -60,6 +62,31 @@ def test_scale_outcome(case: Hostile, hostile_corpus, tmp_path: Path) -> None:
     assert h % SCALE.multiple_of == 0 and w % SCALE.multiple_of == 0
     assert (row["height"], row["width"]) == (h, w)
     assert clip.std() > 0  # picture, not a blank canvas
+
+
+@pytest.mark.parametrize("case", [c for c in ACCEPTED if c.clip_hw is not None], ids=lambda case: case.id)
+def test_features_outcome(case: Hostile, hostile_corpus, tmp_path: Path) -> None:
+    # Every scaled video and its augmented copy get finite features (video features at the file's own
+    # resolution, clip features on the clip), or a reject with a reason; never an exception.
+    manifest, result = hostile_corpus(case)
+    videos = result.videos.filter(pl.col("video_id") == case.id)
+    folds = videos.select("video_id", "group", "label").with_columns(pl.lit(0, dtype=pl.Int32).alias("fold"))
+    copies = plan_copies(folds, params=AugmentParams(copies=1, spatial_ops=3, temporal_prob=1.0, elastic=True), seed=0)
+    clips, _, _ = scale_corpus(
+        videos, copies=copies, params=SCALE, root=manifest.parent, out_dir=tmp_path / "clips", workers=1
+    )
+    features, rejects, _ = extract_features(
+        feature_tasks(videos, copies, clips),
+        params=FeatureParams(codec_cues=True),
+        root=manifest.parent,
+        clip_root=tmp_path / "clips",
+        cache_dir=tmp_path / "cache",
+        workers=1,
+    )
+    assert rejects.height == 0, rejects.to_dicts()
+    assert sorted(features["video_id"]) == [case.id, f"{case.id}~aug0"]
+    values = features.drop("video_id", "parent_id").to_numpy()
+    assert np.isfinite(values).all()
 
 
 @pytest.mark.parametrize(
