@@ -21,7 +21,7 @@ def main() -> None:
         copies=require(params, "augment.copies", int),
         spatial_ops=require(params, "augment.spatial_ops", int),
         temporal_prob=require(params, "augment.temporal_prob", (int, float)),
-        elastic=require(params, "augment.elastic", bool),
+        ops=tuple(require(params, "augment.ops", list)),
     )
     started = time.perf_counter()
     folds = pl.read_parquet("data/split/folds.parquet")

@@ -55,9 +55,7 @@ def main() -> None:
     if model_kind(model) == "features":
         result = fit_fold_features(fold, features=pl.read_parquet("data/features/features.parquet"), **common)
     else:
-        result = train_fold(
-            fold, clips=pl.read_parquet("data/scaled/clips.parquet"), clip_dir="data/scaled", **common
-        )
+        result = train_fold(fold, clips=pl.read_parquet("data/scaled/clips.parquet"), clip_dir="data/scaled", **common)
     status = {"fold": fold, "trained": True, "best_epoch": result.best_epoch, "epochs_run": result.epochs_run}
     write_text(json.dumps(status, indent=2) + "\n", live_dir / "status.json")
     print(

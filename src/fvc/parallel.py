@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
@@ -21,11 +23,33 @@ def parallel_map(fn: Callable[[T], R], items: Sequence[T], *, workers: int, desc
     bar = tqdm(total=len(items), desc=desc, unit="video", leave=False, disable=None)
     try:
         if workers <= 1 or len(items) <= 1:
-            return [_tick(bar, fn(item)) for item in items]
-        with ProcessPoolExecutor(max_workers=min(workers, len(items))) as pool:
+            with _torch_threads(1):  # as in a worker, so results do not depend on the worker count
+                return [_tick(bar, fn(item)) for item in items]
+        with ProcessPoolExecutor(max_workers=min(workers, len(items)), initializer=_worker_init) as pool:
             return [_tick(bar, r) for r in pool.map(fn, items, chunksize=chunksize)]
     finally:
         bar.close()
+
+
+@contextlib.contextmanager
+def _torch_threads(n: int) -> Iterator[None]:
+    torch = sys.modules.get("torch")
+    before = torch.get_num_threads() if torch is not None else None
+    if torch is not None:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        if torch is not None:
+            torch.set_num_threads(before)
+
+
+def _worker_init() -> None:
+    # A forked worker inherits torch's OpenMP pool in a broken state if the parent has used it (libgomp is not
+    # fork-safe): its first parallel op hangs or crashes. One thread per worker also avoids oversubscribing.
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(1)
 
 
 def _tick(bar: tqdm, result: R) -> R:

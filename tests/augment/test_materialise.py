@@ -76,7 +76,7 @@ def test_a_reader_returning_the_wrong_number_of_frames_is_refused() -> None:
 
 
 def test_same_copy_materialises_identically_twice() -> None:
-    recipe = draw_recipe(1, "v", 0, spatial_ops=10, temporal_prob=1.0, elastic=True)
+    recipe = draw_recipe(1, "v", 0, spatial_ops=10, temporal_prob=1.0)
     parent = np.random.default_rng(0).integers(0, 256, size=(12, 16, 20, 3), dtype=np.uint8)
     n = augmented_frame_count(recipe, 12)
     first = materialise(Reader(parent), recipe, sample_frame_indices(n, 4), 12)
@@ -104,7 +104,7 @@ def test_any_copy_of_any_video_has_valid_maps_and_frames(
     spatial_ops: int,
     temporal_prob: float,
 ) -> None:
-    recipe = draw_recipe(seed, video_id, copy_index, spatial_ops=spatial_ops, temporal_prob=temporal_prob, elastic=True)
+    recipe = draw_recipe(seed, video_id, copy_index, spatial_ops=spatial_ops, temporal_prob=temporal_prob)
     assert Recipe.from_json(recipe.to_json()) == recipe
     index_map = temporal_index_map(recipe, frame_count)
     assert index_map.dtype == np.int64 and len(index_map) == augmented_frame_count(recipe, frame_count) >= 1

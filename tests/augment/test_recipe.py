@@ -15,7 +15,7 @@ from tests.augment.helpers import SPATIAL_EXAMPLES
 
 
 def draw(copy_index: int = 0, **kwargs) -> Recipe:
-    options = {"spatial_ops": 3, "temporal_prob": 0.5, "elastic": True} | kwargs
+    options = {"spatial_ops": 3, "temporal_prob": 0.5} | kwargs
     return draw_recipe(42, "g0_fake_r1", copy_index, **options)
 
 
@@ -51,9 +51,22 @@ def test_all_ops_of_the_pool_can_be_drawn_at_once() -> None:
     assert [op.name for op in draw(spatial_ops=len(SPATIAL_OPS)).spatial_ops] == list(SPATIAL_OPS)
 
 
-def test_elastic_is_left_out_unless_enabled() -> None:
-    names = [op.name for op in draw(spatial_ops=len(SPATIAL_OPS) - 1, elastic=False).spatial_ops]
+NO_ELASTIC = tuple(op for op in SPATIAL_OPS if op != "elastic")
+
+
+def test_only_ops_of_the_pool_are_drawn() -> None:
+    names = [op.name for op in draw(spatial_ops=len(SPATIAL_OPS) - 1, ops=NO_ELASTIC).spatial_ops]
     assert "elastic" not in names and len(names) == len(SPATIAL_OPS) - 1
+    for copy_index in range(20):  # a pool without temporal ops never gets one
+        assert draw(copy_index, spatial_ops=1, temporal_prob=1.0, ops=("hflip", "cutout")).temporal_op is None
+        assert (
+            draw(copy_index, spatial_ops=1, temporal_prob=1.0, ops=("hflip", "reverse")).temporal_op.name == "reverse"
+        )
+
+
+def test_an_unknown_op_in_the_pool_is_named() -> None:
+    with pytest.raises(FvcError, match="unknown op.*sharpen"):
+        draw(ops=("hflip", "sharpen"))
 
 
 def test_temporal_prob_zero_never_and_one_always_draws_one_temporal_op() -> None:
@@ -119,6 +132,6 @@ def test_out_of_range_draw_parameters_name_the_parameter() -> None:
     with pytest.raises(FvcError, match="spatial_ops=11"):
         draw(spatial_ops=11)
     with pytest.raises(FvcError, match="spatial_ops=10"):
-        draw(spatial_ops=10, elastic=False)
+        draw(spatial_ops=10, ops=NO_ELASTIC)
     with pytest.raises(FvcError, match="temporal_prob=1.5"):
         draw(temporal_prob=1.5)

@@ -36,14 +36,14 @@ def test_every_op_works_on_tiny_and_extreme_frames(name: str, height: int, width
 
 
 def test_a_whole_pool_recipe_works_on_a_single_pixel_clip() -> None:
-    recipe = draw_recipe(0, "v", 0, spatial_ops=len(SPATIAL_OPS), temporal_prob=0.0, elastic=True)
+    recipe = draw_recipe(0, "v", 0, spatial_ops=len(SPATIAL_OPS), temporal_prob=0.0)
     assert apply_spatial(random_clip(1, 1, 1), recipe).shape == (1, 1, 1, 3)
 
 
 def test_input_frames_are_not_modified() -> None:
     clip = smooth_clip(2, 8, 8)
     before = clip.copy()
-    apply_spatial(clip, draw_recipe(0, "v", 0, spatial_ops=len(SPATIAL_OPS), temporal_prob=0.0, elastic=True))
+    apply_spatial(clip, draw_recipe(0, "v", 0, spatial_ops=len(SPATIAL_OPS), temporal_prob=0.0))
     assert np.array_equal(clip, before)
 
 
@@ -183,7 +183,7 @@ def test_geometric_ops_commute_with_resizing(name: str) -> None:
 
 
 def test_same_recipe_gives_identical_output() -> None:
-    recipe = draw_recipe(5, "v", 2, spatial_ops=len(SPATIAL_OPS), temporal_prob=0.0, elastic=True)
+    recipe = draw_recipe(5, "v", 2, spatial_ops=len(SPATIAL_OPS), temporal_prob=0.0)
     clip = smooth_clip(3, 20, 30)
     assert np.array_equal(apply_spatial(clip, recipe), apply_spatial(clip, Recipe.from_json(recipe.to_json())))
 

@@ -16,6 +16,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from fvc.augment import ALL_OPS
 from fvc.data.augment import AugmentParams, plan_copies
 from fvc.data.features import FeatureParams, extract_features, feature_tasks
 from fvc.data.scale import scale_corpus
@@ -71,7 +72,7 @@ def test_features_outcome(case: Hostile, hostile_corpus, tmp_path: Path) -> None
     manifest, result = hostile_corpus(case)
     videos = result.videos.filter(pl.col("video_id") == case.id)
     folds = videos.select("video_id", "group", "label").with_columns(pl.lit(0, dtype=pl.Int32).alias("fold"))
-    copies = plan_copies(folds, params=AugmentParams(copies=1, spatial_ops=3, temporal_prob=1.0, elastic=True), seed=0)
+    copies = plan_copies(folds, params=AugmentParams(copies=1, spatial_ops=3, temporal_prob=1.0, ops=ALL_OPS), seed=0)
     clips, _, _ = scale_corpus(
         videos, copies=copies, params=SCALE, root=manifest.parent, out_dir=tmp_path / "clips", workers=1
     )

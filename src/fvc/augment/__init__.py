@@ -15,7 +15,10 @@ for sampling.
 from fvc.augment.ops import apply_spatial, augmented_frame_count, materialise, temporal_index_map
 from fvc.augment.recipe import SPATIAL_OPS, TEMPORAL_OPS, Op, Recipe, copy_seed, draw_recipe
 
+ALL_OPS = SPATIAL_OPS + TEMPORAL_OPS
+
 __all__ = [
+    "ALL_OPS",
     "SPATIAL_OPS",
     "TEMPORAL_OPS",
     "Op",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -143,16 +144,20 @@ def draw_recipe(
     *,
     spatial_ops: int,
     temporal_prob: float,
-    elastic: bool,
+    ops: Sequence[str] = SPATIAL_OPS + TEMPORAL_OPS,
 ) -> Recipe:
     """Draw the recipe of copy ``copy_index`` of ``video_id``; the same arguments always give the same recipe.
 
-    ``spatial_ops`` distinct ops are drawn from SPATIAL_OPS (without ``elastic`` unless ``elastic``) and kept
-    in SPATIAL_OPS order; with probability ``temporal_prob`` one temporal op is drawn uniformly from
-    TEMPORAL_OPS. Parameters are drawn uniformly from the ranges above. Raises FvcError for an out-of-range
-    ``spatial_ops`` or ``temporal_prob``.
+    ``ops`` is the pool: ``spatial_ops`` distinct ops are drawn from its spatial ops and kept in SPATIAL_OPS
+    order; with probability ``temporal_prob`` one of its temporal ops is drawn uniformly (none if it has none).
+    Parameters are drawn uniformly from the ranges above. Raises FvcError for an unknown op name or an
+    out-of-range ``spatial_ops`` or ``temporal_prob``.
     """
-    pool = [name for name in SPATIAL_OPS if elastic or name != "elastic"]
+    unknown = sorted(set(ops) - set(SPATIAL_OPS) - set(TEMPORAL_OPS))
+    if unknown:
+        raise FvcError(f"augment: unknown op(s) {', '.join(unknown)}; known: {', '.join(SPATIAL_OPS + TEMPORAL_OPS)}")
+    pool = [name for name in SPATIAL_OPS if name in ops]
+    temporal = [name for name in TEMPORAL_OPS if name in ops]
     if not 0 <= spatial_ops <= len(pool):
         raise FvcError(f"augment: spatial_ops={spatial_ops}; expected an integer in 0..{len(pool)} (the pool's size)")
     if not 0.0 <= temporal_prob <= 1.0:
@@ -160,8 +165,8 @@ def draw_recipe(
     rng = np.random.Generator(np.random.PCG64(copy_seed(seed, video_id, copy_index)))
     ops: list[Op] = []
     # Fixed draw order (temporal coin, temporal op, spatial choice, parameters) keeps recipes reproducible.
-    if rng.random() < temporal_prob:
-        name = TEMPORAL_OPS[int(rng.integers(len(TEMPORAL_OPS)))]
+    if rng.random() < temporal_prob and temporal:
+        name = temporal[int(rng.integers(len(temporal)))]
         ops.append(Op(name, _draw_params(name, rng)))
     chosen = set(rng.choice(len(pool), size=spatial_ops, replace=False).tolist())
     for i, name in enumerate(pool):

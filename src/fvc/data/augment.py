@@ -21,7 +21,7 @@ class AugmentParams:
     copies: int  # augmented copies per video (0: none)
     spatial_ops: int  # spatial ops per copy
     temporal_prob: float  # probability that a copy also gets one temporal op
-    elastic: bool  # whether elastic warping is in the spatial pool
+    ops: tuple[str, ...]  # the pool the ops are drawn from (fvc.augment.SPATIAL_OPS and TEMPORAL_OPS names)
 
     def __post_init__(self) -> None:
         if self.copies < 0:
@@ -48,7 +48,7 @@ def plan_copies(folds: pl.DataFrame, *, params: AugmentParams, seed: int) -> pl.
                 c,
                 spatial_ops=params.spatial_ops,
                 temporal_prob=params.temporal_prob,
-                elastic=params.elastic,
+                ops=params.ops,
             )
             rows.append(
                 {

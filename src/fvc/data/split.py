@@ -33,6 +33,13 @@ def stratified_group_folds(videos: pl.DataFrame, *, n_splits: int, group_column:
             f" lower cv.n_splits or add groups"
         )
     y = (videos["label"] == "fake").cast(pl.Int8).to_numpy()
+    counts = np.bincount(y, minlength=2)
+    if counts.min() < n_splits:  # some fold would lack the class; StratifiedGroupKFold would raise a bare error
+        lacking = ("real", "fake")[int(counts.argmin())]
+        raise FvcError(
+            f"cv.n_splits = {n_splits} but only {counts.min()} {lacking} video(s): every fold needs one;"
+            f" lower cv.n_splits or add {lacking} videos"
+        )
     fold = np.full(len(videos), -1, dtype=np.int32)
     splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
     for k, (_, test) in enumerate(splitter.split(np.zeros(len(y)), y, groups)):

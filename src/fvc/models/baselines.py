@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
@@ -60,8 +62,13 @@ def logreg(*, seed: int = 0, C: float = 1.0, max_correlation: float = 0.95) -> P
 
 @register("svm_rbf", kind="features")
 def svm_rbf(*, seed: int = 0, C: float = 1.0, gamma: str | float = "scale", max_correlation: float = 0.95) -> Pipeline:  # noqa: N803
-    """RBF-kernel SVM with balanced class weights; probabilities by Platt scaling (internal 5-fold CV)."""
-    clf = SVC(C=C, gamma=gamma, class_weight="balanced", probability=True, random_state=seed)
+    """RBF-kernel SVM with balanced class weights; probabilities by Platt scaling fitted on internal 5-fold CV
+    decision values (what ``SVC(probability=True)`` did before scikit-learn deprecated it).
+    """
+    svm = SVC(C=C, gamma=gamma, class_weight="balanced", random_state=seed)
+    clf = CalibratedClassifierCV(
+        svm, method="sigmoid", cv=StratifiedKFold(5, shuffle=True, random_state=seed), ensemble=False
+    )
     return _pipeline(clf, max_correlation)
 
 

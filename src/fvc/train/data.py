@@ -43,6 +43,12 @@ def fold_partition(folds: pl.DataFrame, fold: int, *, val_fraction: float, seed:
     if len(np.unique(groups)) < n_splits:
         raise FvcError(f"fold {fold}: too few groups outside the test fold for train.val_fraction = {val_fraction}")
     y = (rest["label"] == "fake").to_numpy().astype(int)
+    counts = np.bincount(y, minlength=2)
+    if counts.max() < n_splits:  # StratifiedGroupKFold would raise a bare ValueError
+        raise FvcError(
+            f"fold {fold}: {counts[0]} real and {counts[1]} fake videos outside the test fold, fewer than the"
+            f" {n_splits} validation splits of train.val_fraction = {val_fraction}; add videos or raise it"
+        )
     splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed + fold)
     train_idx, val_idx = next(splitter.split(np.zeros(len(y)), y, groups))
     ids = rest["video_id"].to_numpy()
