@@ -31,6 +31,20 @@ def parallel_map(fn: Callable[[T], R], items: Sequence[T], *, workers: int, desc
         bar.close()
 
 
+def map_with_cache(
+    fn: Callable[[T], R], items: Sequence[T], *, cached: Callable[[T], bool], workers: int, desc: str
+) -> tuple[list[R], int]:
+    """``fn`` over ``items`` where ``fn`` reads a per-item cache: items with ``cached(item)`` true run here (a
+    cache read is cheaper than shipping the item to a worker), the rest on ``workers`` processes.
+
+    Returns (results in the order of ``items``, the number of items that were not cached).
+    """
+    todo = [i for i, item in enumerate(items) if not cached(item)]
+    fresh = dict(zip(todo, parallel_map(fn, [items[i] for i in todo], workers=workers, desc=desc), strict=True))
+    with _torch_threads(1):
+        return [fresh[i] if i in fresh else fn(item) for i, item in enumerate(items)], len(todo)
+
+
 @contextlib.contextmanager
 def _torch_threads(n: int) -> Iterator[None]:
     torch = sys.modules.get("torch")

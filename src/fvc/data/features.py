@@ -37,7 +37,7 @@ from fvc.features import (
     feature_frame_count,
     video_features,
 )
-from fvc.parallel import parallel_map
+from fvc.parallel import map_with_cache
 from fvc.schema import REJECTS
 from fvc.video import VideoError
 
@@ -118,9 +118,10 @@ def extract_features(
     for stale in cache_dir.iterdir():  # removed videos, changed params or code, temporaries of a killed run
         if stale.name not in expected:
             stale.unlink()
-    todo = sum(not (cache_dir / t["cache_file"]).exists() for t in tasks)
     worker = partial(features_one, params=params, root=str(root), clip_root=str(clip_root), cache_dir=str(cache_dir))
-    results = parallel_map(worker, tasks, workers=workers, desc="features")
+    results, todo = map_with_cache(
+        worker, tasks, cached=lambda t: (cache_dir / t["cache_file"]).exists(), workers=workers, desc="features"
+    )
     rows = [r for r in results if isinstance(r, dict)]
     rejects = [
         {"video_id": t["video_id"], "path": t["path"], "reason": r}

@@ -68,7 +68,8 @@ def _cached_probes(
     """``probe`` of every path, reusing outcomes cached in ``cache_dir`` (one small JSON file per video)."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     code = code_digest(fvc.video, sys.modules[__name__])
-    hashes = parallel_map(_sha256_or_reason, paths, workers=workers, desc="hash")
+    # Chunks: hashing a small file costs less than sending it to a worker alone.
+    hashes = parallel_map(_sha256_or_reason, paths, workers=workers, desc="hash", chunksize=32)
     files = [
         cache_dir / f"{cache_key(path=name, content=digest, max_pixels=max_pixels, code=code)}.json"
         for name, digest in zip(names, hashes, strict=True)

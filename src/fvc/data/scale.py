@@ -27,7 +27,7 @@ from fvc.atomic import atomic_path
 from fvc.cachekey import cache_key, code_digest
 from fvc.data.frames import sampled_frames
 from fvc.errors import FvcError
-from fvc.parallel import parallel_map
+from fvc.parallel import map_with_cache
 from fvc.schema import REJECTS
 from fvc.shards import shard_of
 from fvc.video import INTERPOLATIONS, VideoError
@@ -190,9 +190,12 @@ def scale_corpus(
     for stale in out_dir.iterdir():  # removed videos, changed params, and temporaries of a killed run
         if stale.name not in expected:
             stale.unlink()
-    todo = sum(not (out_dir / t["file"]).exists() for t in tasks)
-    results = parallel_map(
-        partial(scale_one, params=params, root=str(root), out_dir=str(out_dir)), tasks, workers=workers, desc="scale"
+    results, todo = map_with_cache(
+        partial(scale_one, params=params, root=str(root), out_dir=str(out_dir)),
+        tasks,
+        cached=lambda t: (out_dir / t["file"]).exists(),
+        workers=workers,
+        desc="scale",
     )
     rows = [r for r in results if isinstance(r, dict)]
     rejects = [

@@ -90,7 +90,7 @@ def fold_rows(
 
 
 class ClipDataset(Dataset):
-    """Scaled clips (``data/scaled/clips/*.npy``, (T, H, W, 3) uint8) as ((3, T, H, W) uint8 tensor, label, index).
+    """Scaled clips (``.npy`` files of (T, H, W, 3) uint8) as ((3, T, H, W) uint8 tensor, label, index).
 
     ``table`` has video_id, file, height, width, label; its row order defines the indices.
     """
