@@ -57,3 +57,30 @@ def test_whole_pipeline_two_folds_two_epochs(repo_copy) -> None:
     assert "Data and pipelines are up to date" in repo_copy(["dvc", "repro"]).stdout
     shown = repo_copy(["dvc", "metrics", "show", "--json"]).stdout
     assert "auc_roc" in shown
+
+
+def test_a_feature_baseline_runs_through_the_same_fold_stages(repo_copy) -> None:
+    root = repo_copy.root
+    set_params(root, **{"cv.n_splits": 2, "train.val_fraction": 0.45, "scale.frames": 4, "scale.max_dim": 64})
+    set_params(root, **{"train.model": "logreg"})
+    repo_copy(["dvc", "repro"])
+    metrics = json.loads((root / "results/metrics.json").read_text())
+    assert metrics["model"] == "logreg" and set(metrics["folds"]) == {"fold_0", "fold_1"}
+    described = json.loads((root / "models/fold_0/baseline.json").read_text())
+    assert described["features_kept"] and set(described["features_kept"]) <= set(described["features_in"])
+    assert not list((root / "models").rglob("*.pkl"))
+
+
+def test_shards_give_the_tables_of_one_shard(repo_copy) -> None:
+    root = repo_copy.root
+    set_params(root, **{"cv.n_splits": 2, "scale.frames": 4, "scale.max_dim": 64})
+    repo_copy(["dvc", "repro", "merge_features"])
+    one = {t: pl.read_parquet(root / f"data/{t}") for t in ("scaled/clips.parquet", "features/features.parquet")}
+    set_params(root, shards=[0, 1, 2])
+    repo_copy(["dvc", "repro", "merge_features"])
+    assert "scale@2" in repo_copy(["dvc", "dag", "merge_features"]).stdout
+    for table, expected in one.items():
+        got = pl.read_parquet(root / f"data/{table}")
+        assert got.drop("file", strict=False).equals(expected.drop("file", strict=False))
+    files = pl.read_parquet(root / "data/scaled/clips.parquet")["file"]
+    assert {f.split("/")[1] for f in files} == {"0", "1", "2"}  # shards/<s>/clips/...: every shard got videos
