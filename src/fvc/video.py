@@ -198,7 +198,9 @@ def read_frames(
     filled = 0
     decoded = 0
     with _open_video(path) as (container, stream):
-        stream.thread_type = "AUTO"
+        # One decoding thread: per-video parallelism comes from the process pool (`workers`), and FFmpeg's
+        # default of a thread per core in every worker would run workers x cores threads on the cores.
+        stream.codec_context.thread_count = 1
         for frame in _frames_skipping_damage(container, stream):
             while filled < len(wanted) and wanted[filled] == decoded:
                 rgb = frame.reformat(width=coded_w, height=coded_h, format="rgb24", interpolation=interp)
