@@ -14,6 +14,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/fvc offline-plots
 	touch $@
 
 # The corpus that data.dvc tracks: pulled from a DVC remote when one holds it, else regenerated bit-for-bit.

@@ -1,4 +1,4 @@
-"""The ``fvc`` command: corpus generation and ad-hoc runs of library functions outside DVC."""
+"""The ``fvc`` command: corpus generation, offline DVC plots, and ad-hoc runs of library functions outside DVC."""
 
 from __future__ import annotations
 
@@ -19,6 +19,13 @@ def _synth(args: argparse.Namespace) -> None:
     print(f"fvc synth: {n} videos in {manifest.parent} ({time.perf_counter() - started:.1f} s); manifest {manifest}")
 
 
+def _offline_plots(args: argparse.Namespace) -> None:
+    from fvc.evaluate.offline_plots import write_offline_template
+
+    path = write_offline_template(args.repo)
+    print(f"fvc offline-plots: {path} set as plots.html_template; `dvc plots show` now draws without a network")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fvc", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -30,6 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--strength", type=float, default=None, help="manipulation strength in [0, 1]")
     synth.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     synth.set_defaults(func=_synth)
+
+    offline = sub.add_parser(
+        "offline-plots", help="make `dvc plots show` work offline (inline the Vega libraries into its template)"
+    )
+    offline.add_argument("--repo", default=".", help="the DVC repository (default: .)")
+    offline.set_defaults(func=_offline_plots)
     return parser
 
 

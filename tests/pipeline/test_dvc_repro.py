@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 
+import numpy as np
 import polars as pl
 import pytest
+from PIL import Image
 
 from tests.pipeline.conftest import set_params
 
@@ -57,6 +60,25 @@ def test_whole_pipeline_two_folds_two_epochs(repo_copy) -> None:
     assert "Data and pipelines are up to date" in repo_copy(["dvc", "repro"]).stdout
     shown = repo_copy(["dvc", "metrics", "show", "--json"]).stdout
     assert "auc_roc" in shown
+    assert_every_plot_draws_offline(repo_copy)
+
+
+def assert_every_plot_draws_offline(run) -> None:
+    """`dvc plots show` after `fvc offline-plots`: a page with no CDN, and every Vega chart renders to a PNG."""
+    from fvc.evaluate.offline_plots import render_vegalite_png
+
+    run(["fvc", "offline-plots"])
+    run(["dvc", "plots", "show", "-o", "offline_plots"])
+    page = (run.root / "offline_plots" / "index.html").read_text(encoding="utf-8")
+    assert "cdn.jsdelivr" not in page and "window.vegaEmbed=" in page
+    plots = json.loads(run(["dvc", "plots", "show", "--json"]).stdout)["data"]
+    kinds = {item["type"] for entries in plots.values() for item in entries}
+    assert kinds == {"vega", "image"}, kinds
+    for name, entries in plots.items():
+        for item in entries:
+            if item["type"] == "vega":
+                png = np.asarray(Image.open(io.BytesIO(render_vegalite_png(item["content"]))).convert("L"))
+                assert png.shape[0] > 100 and png.std() > 5, f"{name}: a blank chart"
 
 
 def test_a_feature_baseline_runs_through_the_same_fold_stages(repo_copy) -> None:
