@@ -78,7 +78,8 @@ def write_offline_template(repo: str | os.PathLike = ".") -> Path:
         text=True,
     )
     if done.returncode != 0:
-        raise FvcError(f"dvc config --local plots.html_template failed: {done.stderr.strip() or done.stdout.strip()}")
+        reason = " ".join((done.stderr or done.stdout).split())  # one line
+        raise FvcError(f"dvc config --local plots.html_template failed: {reason}")
     return path
 
 
