@@ -69,7 +69,6 @@ def write_offline_template(repo: str | os.PathLike = ".") -> Path:
     if not dvc_dir.is_dir():
         raise FvcError(f"{Path(repo).resolve()}: not a DVC repository (no .dvc folder)")
     path = dvc_dir / TEMPLATE_IN_DVC_DIR
-    path.parent.mkdir(parents=True, exist_ok=True)
     write_text(offline_template(), path)
     done = subprocess.run(
         [sys.executable, "-m", "dvc", "config", "--local", "plots.html_template", TEMPLATE_IN_DVC_DIR],
