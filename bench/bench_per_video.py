@@ -26,11 +26,11 @@ from pathlib import Path
 import torch
 import yaml
 
-from fvc.data.augment import AugmentParams, plan_copies
-from fvc.data.features import FeatureParams, extract_features, feature_tasks
-from fvc.data.ingest import ingest
-from fvc.data.scale import ScaleParams, scale_corpus
-from fvc.data.split import stratified_group_folds
+from fvc.augment.plan import AugmentParams, plan_copies
+from fvc.clips import ScaleParams, scale_corpus
+from fvc.corpus.ingest import ingest
+from fvc.features.extract import FeatureParams, extract_features, feature_tasks
+from fvc.folds import stratified_group_folds
 from fvc.synth import generate_corpus
 
 

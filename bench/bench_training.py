@@ -22,9 +22,9 @@ import polars as pl
 import torch
 import yaml
 
-from fvc.data.buckets import AspectRatioBucketSampler, pad_collate
 from fvc.models.memory import activation_elements, build_origin_5e_spec
 from fvc.models.registry import build_model
+from fvc.train.buckets import AspectRatioBucketSampler, pad_collate
 
 
 def padding_fraction(shapes: list[tuple[int, int]], frames: int, batch_size: int, side: int) -> dict[str, float]:

@@ -10,7 +10,7 @@ import polars as pl
 
 from fvc.atomic import write_parquet
 from fvc.augment import Recipe
-from fvc.data.augment import AugmentParams, plan_copies
+from fvc.augment.plan import AugmentParams, plan_copies
 from fvc.errors import run_main
 from fvc.params import load_params, require
 

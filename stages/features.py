@@ -8,10 +8,10 @@ import time
 import polars as pl
 
 from fvc.atomic import write_parquet
-from fvc.data.features import FeatureParams, extract_features, feature_tasks
 from fvc.errors import run_main
+from fvc.features.extract import FeatureParams, extract_features, feature_tasks
 from fvc.params import load_params, require, resolve_workers
-from fvc.shards import shard_count, shard_of
+from fvc.pervideo.shards import shard_count, shard_of
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ changed files.
 import time
 
 from fvc.atomic import write_parquet
-from fvc.data.ingest import ingest
+from fvc.corpus.ingest import ingest
 from fvc.errors import run_main
 from fvc.params import load_params, require, resolve_workers
 

@@ -13,7 +13,7 @@ import polars as pl
 from fvc.atomic import write_parquet
 from fvc.errors import FvcError, run_main
 from fvc.params import load_params
-from fvc.shards import shard_count
+from fvc.pervideo.shards import shard_count
 
 TABLES = {"scale": ("data/scaled", "clips.parquet"), "features": ("data/features", "features.parquet")}
 

@@ -1,7 +1,7 @@
 """Stage scale@shard: data/index/videos.parquet + data/augmented/augmented.parquet
 -> data/scaled/shards/<shard>/ (clips/*.npy, clips.parquet, rejects.parquet).
 
-A shard holds the videos and copies whose id hashes to it (fvc.shards); `merge.py scale` joins the shards.
+A shard holds the videos and copies whose id hashes to it (fvc.pervideo.shards); `merge.py scale` joins the shards.
 """
 
 import argparse
@@ -10,10 +10,10 @@ import time
 import polars as pl
 
 from fvc.atomic import write_parquet
-from fvc.data.scale import ScaleParams, scale_corpus
+from fvc.clips import ScaleParams, scale_corpus
 from fvc.errors import run_main
 from fvc.params import load_params, require, resolve_workers
-from fvc.shards import shard_count
+from fvc.pervideo.shards import shard_count
 
 
 def main() -> None:

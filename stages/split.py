@@ -3,8 +3,8 @@
 import polars as pl
 
 from fvc.atomic import write_parquet
-from fvc.data.split import stratified_group_folds
 from fvc.errors import run_main
+from fvc.folds import stratified_group_folds
 from fvc.params import load_params, require
 
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from dataclasses import MISSING, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 from fvc.errors import FvcError
+
+T = TypeVar("T")
 
 
 def load_params(path: str | os.PathLike = "params.yaml") -> dict[str, Any]:
@@ -49,3 +53,27 @@ def resolve_workers(workers: int) -> int:
     if workers < 0:
         raise FvcError(f"params.yaml: workers = {workers}, expected 0 (all cores) or a positive count")
     return workers or (os.cpu_count() or 1)
+
+
+def load_section(cls: type[T], params: dict[str, Any], name: str, **convert: Callable[[Any], Any]) -> T:
+    """Build dataclass ``cls`` from params.yaml's section ``name``; ``convert`` maps a field to a converter
+    (e.g. ``betas=tuple``). FvcError names the section's unknown or missing keys.
+    """
+    section = require(params, name, dict)
+    names = {f.name for f in fields(cls)}
+    unknown = sorted(set(section) - names)
+    if unknown:
+        raise FvcError(f"params.yaml: unknown parameter(s) {name}.{f', {name}.'.join(unknown)}")
+    missing = sorted(f.name for f in fields(cls) if f.name not in section and f.default is MISSING)
+    if missing:
+        raise FvcError(f"params.yaml: missing parameter(s) {name}.{f', {name}.'.join(missing)}")
+    return cls(**{k: convert[k](v) if k in convert else v for k, v in section.items()})
+
+
+def index_list(params: dict[str, Any], name: str) -> list[int]:
+    """A params list that must be 0..n-1 (``shards``, ``cv.folds``): one source of truth for the stages that
+    dvc.yaml's ``foreach`` makes from it. FvcError for anything else."""
+    value = require(params, name, list)
+    if not value or value != list(range(len(value))):
+        raise FvcError(f"params.yaml: {name} = {value!r}, expected a list 0..n-1 such as [0] or [0, 1, 2, 3]")
+    return value

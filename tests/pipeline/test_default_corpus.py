@@ -13,8 +13,8 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from fvc.data.ingest import ingest
-from fvc.data.split import stratified_group_folds
+from fvc.corpus.ingest import ingest
+from fvc.folds import stratified_group_folds
 from fvc.params import load_params
 from tests.pipeline.conftest import REPO
 

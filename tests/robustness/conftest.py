@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fvc.data.ingest import IngestResult, ingest
+from fvc.corpus.ingest import IngestResult, ingest
 from tests.conftest import write_manifest, write_video
 from tests.robustness.hostile import Hostile
 

@@ -18,7 +18,7 @@ import av
 import numpy as np
 import pytest
 
-from fvc.data.scale import ScaleParams
+from fvc.clips import ScaleParams
 from tests.conftest import write_video
 
 # params.yaml's scale section: 8 frames as 2 snippets of 4, longer side 256, sides multiples of 32.

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from fvc.data.ingest import ingest
-from fvc.data.manifest import read_manifest
+from fvc.corpus.ingest import ingest
+from fvc.corpus.manifest import read_manifest
 from fvc.errors import FvcError
 
 REPO = Path(__file__).resolve().parents[2]

@@ -17,9 +17,9 @@ import polars as pl
 import pytest
 
 from fvc.augment import ALL_OPS
-from fvc.data.augment import AugmentParams, plan_copies
-from fvc.data.features import FeatureParams, extract_features, feature_tasks
-from fvc.data.scale import scale_corpus
+from fvc.augment.plan import AugmentParams, plan_copies
+from fvc.clips import scale_corpus
+from fvc.features.extract import FeatureParams, extract_features, feature_tasks
 from tests.conftest import write_video
 from tests.robustness.conftest import GOOD_ID
 from tests.robustness.hostile import HOSTILE_VIDEOS, SCALE, Hostile, variable_frame_rate

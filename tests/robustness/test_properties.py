@@ -13,10 +13,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from fvc.data.buckets import AspectRatioBucketSampler
-from fvc.data.manifest import read_manifest
+from fvc.corpus.manifest import read_manifest
 from fvc.errors import FvcError
 from fvc.schema import LABELS, MANIFEST_OPTIONAL, MANIFEST_REQUIRED
+from fvc.train.buckets import AspectRatioBucketSampler
 from fvc.video import sample_frame_indices
 
 FILES = ("a.mp4", "sub/b.mp4", "sub/deeper/c d.mp4")  # exist under the corpus root

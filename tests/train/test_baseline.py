@@ -10,8 +10,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from fvc.data.split import stratified_group_folds
 from fvc.errors import FvcError
+from fvc.folds import stratified_group_folds
 from fvc.train.baseline import fit_fold_features
 from fvc.train.loop import TrainParams
 

@@ -16,7 +16,6 @@ from fvc.features.handcrafted import (
     luminance,
     video_features,
 )
-from fvc.features.sampling import feature_frame_count
 
 FEATURE_DOCS = {**VIDEO_FEATURE_DOCS, **CLIP_FEATURE_DOCS, **CODEC_FEATURE_DOCS}
 
@@ -27,7 +26,6 @@ __all__ = [
     "VIDEO_FEATURES",
     "clip_features",
     "codec_features",
-    "feature_frame_count",
     "frame_clip_features",
     "frame_video_features",
     "luminance",

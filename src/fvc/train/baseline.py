@@ -19,8 +19,8 @@ from sklearn.metrics import f1_score, log_loss
 
 from fvc.atomic import write_parquet, write_text
 from fvc.errors import FvcError
+from fvc.folds import fold_rows
 from fvc.models.registry import build_feature_model
-from fvc.train.data import fold_rows
 from fvc.train.loop import PREDICTIONS, FoldResult, TrainParams, auc_or_nan
 
 ID_COLUMNS = ("video_id", "parent_id", "label", "group", "fold", "copy")

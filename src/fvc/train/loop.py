@@ -27,10 +27,11 @@ from torch.utils.data import DataLoader
 
 from fvc.atomic import write_parquet, write_text
 from fvc.checkpoint import read_checkpoint, save_checkpoint
-from fvc.data.buckets import AspectRatioBucketSampler, pad_collate
 from fvc.errors import FvcError
+from fvc.folds import fold_rows
 from fvc.models.registry import build_model
-from fvc.train.data import ClipDataset, fold_rows
+from fvc.train.buckets import AspectRatioBucketSampler, pad_collate
+from fvc.train.dataset import ClipDataset
 from fvc.train.early_stopping import EarlyStopping
 from fvc.train.schedule import warmup_cosine
 

@@ -12,11 +12,11 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from fvc.augment import ALL_OPS
-from fvc.data.augment import AugmentParams, plan_copies
-from fvc.data.features import FeatureParams, extract_features, feature_tasks
-from fvc.data.ingest import ingest
-from fvc.data.scale import ScaleParams, scale_corpus
+from fvc.augment.plan import AugmentParams, plan_copies
+from fvc.clips import ScaleParams, scale_corpus
+from fvc.corpus.ingest import ingest
 from fvc.features import CLIP_FEATURES, CODEC_FEATURES, VIDEO_FEATURES
+from fvc.features.extract import FeatureParams, extract_features, feature_tasks
 
 SCALE = ScaleParams(frames=4, snippet=2, max_dim=32, multiple_of=16, interpolation="area", letterbox=False)
 AUGMENT = AugmentParams(copies=1, spatial_ops=2, temporal_prob=0.5, ops=ALL_OPS)

@@ -21,18 +21,17 @@ import numpy as np
 import polars as pl
 
 import fvc.augment
-import fvc.data.frames
 import fvc.video
 from fvc.atomic import atomic_path
-from fvc.cachekey import cache_key, code_digest
-from fvc.data.frames import sampled_frames
+from fvc.augment import Recipe, augmented_frame_count, materialise
 from fvc.errors import FvcError
-from fvc.parallel import map_with_cache
+from fvc.pervideo.cachekey import cache_key, code_digest
+from fvc.pervideo.pool import map_with_cache
+from fvc.pervideo.shards import shard_of
 from fvc.schema import REJECTS
-from fvc.shards import shard_of
-from fvc.video import INTERPOLATIONS, VideoError
+from fvc.video import INTERPOLATIONS, VideoError, read_frames, sample_frame_indices
 
-_CODE = (fvc.video, fvc.augment, fvc.data.frames, sys.modules[__name__])  # the code that computes a clip
+_CODE = (fvc.video, fvc.augment, sys.modules[__name__])  # the code that computes a clip
 
 CLIPS = {
     "video_id": pl.String,
@@ -96,6 +95,43 @@ def letterbox(frames: np.ndarray, size: int) -> np.ndarray:
     top, left = (size - h) // 2, (size - w) // 2
     canvas[:, top : top + h, left : left + w] = frames
     return canvas
+
+
+def frame_count(task: dict) -> int:
+    """The number of frames of the video (or copy) that ``task`` describes.
+
+    ``task`` holds the probe row of the (parent) video and ``recipe`` (JSON, or None for an original).
+    """
+    if task.get("recipe"):
+        return augmented_frame_count(Recipe.from_json(task["recipe"]), task["frame_count"])
+    return task["frame_count"]
+
+
+def sampled_frames(
+    task: dict,
+    root: str | os.PathLike,
+    *,
+    num_frames: int,
+    snippet: int,
+    height: int,
+    width: int,
+    interpolation: str,
+) -> np.ndarray:
+    """``num_frames`` frames (as snippets of ``snippet``, see sample_frame_indices) of the video or copy of
+    ``task``, resized to ``height`` x ``width``: (T, H, W, 3) uint8. Raises VideoError if nothing decodes.
+    """
+    indices = sample_frame_indices(frame_count(task), num_frames, snippet)
+    path = Path(root) / task["path"]
+
+    def read(wanted: np.ndarray) -> np.ndarray:
+        frames, _ = read_frames(
+            path, wanted, height=height, width=width, rotation=task["rotation"], interpolation=interpolation
+        )
+        return frames
+
+    if task.get("recipe"):
+        return materialise(read, Recipe.from_json(task["recipe"]), indices, task["frame_count"])
+    return read(indices)
 
 
 def scale_one(task: dict, *, params: ScaleParams, root: str, out_dir: str) -> dict | str:
@@ -178,7 +214,7 @@ def scale_corpus(
 ) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     """Scale every video of the index, and every augmented copy in ``copies`` (schema AUGMENTED) whose parent
     is in ``videos``, into ``out_dir``, reusing clips already there. ``shard = (i, n)`` keeps only the videos and
-    copies of shard i of n (fvc.shards).
+    copies of shard i of n (fvc.pervideo.shards).
 
     Returns (clips (schema CLIPS), rejects (video_id, path, reason), number of clips computed this run).
     Removes files in ``out_dir`` that no current video maps to. Raises FvcError if no clip could be made.

@@ -13,10 +13,10 @@ import polars as pl
 
 import fvc.video
 from fvc.atomic import write_text
-from fvc.cachekey import cache_key, code_digest
-from fvc.data.manifest import read_manifest
+from fvc.corpus.manifest import read_manifest
 from fvc.errors import FvcError
-from fvc.parallel import parallel_map
+from fvc.pervideo.cachekey import cache_key, code_digest
+from fvc.pervideo.pool import parallel_map
 from fvc.schema import REJECTS, VIDEOS
 from fvc.video import Probe, VideoError, file_sha256, probe_video
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from fvc.data.split import stratified_group_folds
 from fvc.errors import FvcError
+from fvc.folds import stratified_group_folds
 
 
 def _videos(n_groups: int = 20, per_group: int = 4) -> pl.DataFrame:

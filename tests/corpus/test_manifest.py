@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fvc.data.manifest import read_manifest
+from fvc.corpus.manifest import read_manifest
 from fvc.errors import FvcError
 from tests.conftest import write_manifest
 

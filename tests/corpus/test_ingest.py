@@ -7,7 +7,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from fvc.data.ingest import ingest
+from fvc.corpus.ingest import ingest
 from fvc.errors import FvcError
 from fvc.schema import REJECTS, VIDEOS
 from tests.conftest import write_manifest, write_video

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fvc.errors import FvcError
-from fvc.shards import select_shard, shard_count, shard_of
+from fvc.pervideo.shards import select_shard, shard_count, shard_of
 
 
 def test_shard_of_is_the_first_eight_bytes_of_sha256_mod_n() -> None:

@@ -9,11 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fvc.augment import ALL_OPS
-from fvc.data.augment import AugmentParams, plan_copies
-from fvc.data.split import stratified_group_folds
+from fvc.augment.plan import AugmentParams, plan_copies
 from fvc.errors import FvcError
+from fvc.folds import fold_rows, stratified_group_folds
 from fvc.schema import FOLDS
-from fvc.train.data import fold_rows
 
 pytestmark = pytest.mark.filterwarnings("ignore:The least populated class in y:UserWarning")
 

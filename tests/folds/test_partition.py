@@ -5,9 +5,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from fvc.data.split import stratified_group_folds
 from fvc.errors import FvcError
-from fvc.train.data import fold_partition
+from fvc.folds import fold_partition, stratified_group_folds
 
 
 def _folds(n_groups: int = 20) -> pl.DataFrame:

@@ -20,13 +20,11 @@ import numpy as np
 import polars as pl
 
 import fvc.augment
-import fvc.data.frames
+import fvc.clips
 import fvc.features
 import fvc.video
 from fvc.atomic import write_text
-from fvc.cachekey import cache_key, code_digest
-from fvc.data.frames import frame_count, sampled_frames
-from fvc.data.scale import clip_tasks
+from fvc.clips import clip_tasks, frame_count, sampled_frames
 from fvc.errors import FvcError
 from fvc.features import (
     CLIP_FEATURES,
@@ -34,14 +32,14 @@ from fvc.features import (
     VIDEO_FEATURES,
     clip_features,
     codec_features,
-    feature_frame_count,
     video_features,
 )
-from fvc.parallel import map_with_cache
+from fvc.pervideo.cachekey import cache_key, code_digest
+from fvc.pervideo.pool import map_with_cache
 from fvc.schema import REJECTS
-from fvc.video import VideoError
+from fvc.video import VideoError, feature_frame_count
 
-_CODE = (fvc.video, fvc.augment, fvc.features, fvc.data.frames, sys.modules[__name__])
+_CODE = (fvc.video, fvc.augment, fvc.features, fvc.clips, sys.modules[__name__])
 
 
 @dataclass(frozen=True)
@@ -134,7 +132,7 @@ def extract_features(
 
 
 def feature_tasks(videos: pl.DataFrame, copies: pl.DataFrame | None, clips: pl.DataFrame) -> list[dict]:
-    """One task per video and copy that has a scaled clip: its clip task (fvc.data.scale.clip_tasks) plus the
+    """One task per video and copy that has a scaled clip: its clip task (fvc.clips.clip_tasks) plus the
     clip's ``clip_file`` (relative to the clip root), ``content_height`` and ``content_width``.
     """
     by_id = {row["video_id"]: row for row in clips.iter_rows(named=True)}

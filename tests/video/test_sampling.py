@@ -1,4 +1,4 @@
-"""Specification of fvc.features.sampling: how many frames the handcrafted features look at."""
+"""Specification of fvc.video.sampling: how many frames the handcrafted features look at."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fvc.features import feature_frame_count
+from fvc.video import feature_frame_count
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from polars.testing import assert_frame_equal
 
-import fvc.data.ingest as ingest_module
-from fvc.data.ingest import ingest
+import fvc.corpus.ingest as ingest_module
+from fvc.corpus.ingest import ingest
 from tests.conftest import write_video
 
 

@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from fvc.augment import ALL_OPS, Recipe
-from fvc.data.augment import AugmentParams, copy_id, plan_copies
+from fvc.augment.plan import AugmentParams, copy_id, plan_copies
 from fvc.errors import FvcError
 from fvc.schema import AUGMENTED, FOLDS
 

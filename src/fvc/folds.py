@@ -1,18 +1,63 @@
-"""What a fold trains, validates and tests on, and the clip dataset that feeds the model."""
+"""Leak-free cross-validation: every group lands in exactly one test fold (classes stratified), and each
+training part is split again by group for early stopping; augmented copies follow their parent."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import polars as pl
-import torch
 from sklearn.model_selection import StratifiedGroupKFold
-from torch.utils.data import Dataset
 
 from fvc.errors import FvcError
+from fvc.schema import FOLDS
+
+
+def stratified_group_folds(videos: pl.DataFrame, *, n_splits: int, group_column: str, seed: int) -> pl.DataFrame:
+    """Assign each video a test fold with StratifiedGroupKFold(n_splits, shuffle=True, random_state=seed).
+
+    ``videos`` needs video_id, label and ``group_column``. Returns schema FOLDS (the ``group`` column holds
+    the values of ``group_column``), sorted by video_id. Raises FvcError if the column is missing, if there
+    are fewer groups than folds, or if some fold would have no video of a class.
+    """
+    if n_splits < 2:
+        raise FvcError(f"params.yaml: cv.n_splits = {n_splits}, expected at least 2")
+    if group_column not in videos.columns:
+        raise FvcError(
+            f"params.yaml: cv.group_column = {group_column!r} is not a column of the video index"
+            f" (columns: {', '.join(videos.columns)})"
+        )
+    videos = videos.sort("video_id")
+    groups = videos[group_column].cast(pl.String).to_numpy()
+    n_groups = len(np.unique(groups))
+    if n_groups < n_splits:
+        raise FvcError(
+            f"cv.n_splits = {n_splits} but only {n_groups} distinct values of {group_column!r}:"
+            f" lower cv.n_splits or add groups"
+        )
+    y = (videos["label"] == "fake").cast(pl.Int8).to_numpy()
+    counts = np.bincount(y, minlength=2)
+    if counts.min() < n_splits:  # some fold would lack the class; StratifiedGroupKFold would raise a bare error
+        lacking = ("real", "fake")[int(counts.argmin())]
+        raise FvcError(
+            f"cv.n_splits = {n_splits} but only {counts.min()} {lacking} video(s): every fold needs one;"
+            f" lower cv.n_splits or add {lacking} videos"
+        )
+    fold = np.full(len(videos), -1, dtype=np.int32)
+    splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    for k, (_, test) in enumerate(splitter.split(np.zeros(len(y)), y, groups)):
+        fold[test] = k
+    for k in range(n_splits):
+        classes = set(y[fold == k].tolist())
+        if classes != {0, 1}:
+            lacking = "fake" if 1 not in classes else "real"
+            raise FvcError(
+                f"fold {k} of {n_splits} has no {lacking} video when grouping by {group_column!r}:"
+                f" lower cv.n_splits or add {lacking} videos to more groups"
+            )
+    return pl.DataFrame(
+        {"video_id": videos["video_id"], "group": groups, "label": videos["label"], "fold": fold}, schema=FOLDS
+    )
 
 
 @dataclass(frozen=True)
@@ -87,23 +132,3 @@ def fold_rows(
         "test": originals.filter(pl.col("video_id").is_in(part.test)),
     }
     return part, {name: t.sort("video_id") for name, t in parts.items()}
-
-
-class ClipDataset(Dataset):
-    """Scaled clips (``.npy`` files of (T, H, W, 3) uint8) as ((3, T, H, W) uint8 tensor, label, index).
-
-    ``table`` has video_id, file, height, width, label; its row order defines the indices.
-    """
-
-    def __init__(self, table: pl.DataFrame, clip_dir: str | os.PathLike) -> None:
-        self.table = table
-        self.files = [Path(clip_dir) / f for f in table["file"]]
-        self.labels = (table["label"] == "fake").cast(pl.Float32).to_list()
-        self.shapes = list(zip(table["height"].to_list(), table["width"].to_list(), strict=True))
-
-    def __len__(self) -> int:
-        return len(self.files)
-
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, float, int]:
-        frames = torch.from_numpy(np.load(self.files[index]))  # (T, H, W, 3)
-        return frames.permute(3, 0, 1, 2), self.labels[index], index

@@ -1,4 +1,4 @@
-"""Reading videos with PyAV: probing (ingest) and streaming decode of sampled frames (scale)."""
+"""Probing a video file with PyAV (what ingest records), and opening its first video stream for decoding."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import av
-import numpy as np
 
 HASH_CHUNK = 1 << 20
 
@@ -57,7 +56,7 @@ def probe_video(path: str | os.PathLike, *, max_pixels: int) -> Probe:
     size = path.stat().st_size
     if size == 0:
         raise VideoError("empty file (0 bytes)")
-    with _open_video(path) as (container, stream):
+    with open_video(path) as (container, stream):
         coded_w, coded_h = stream.codec_context.width, stream.codec_context.height
         if coded_w <= 0 or coded_h <= 0:
             raise VideoError(f"invalid frame size {coded_w}x{coded_h}")
@@ -87,7 +86,7 @@ def probe_video(path: str | os.PathLike, *, max_pixels: int) -> Probe:
 
 
 @contextlib.contextmanager
-def _open_video(path: str | os.PathLike) -> Iterator[tuple[av.container.InputContainer, av.video.stream.VideoStream]]:
+def open_video(path: str | os.PathLike) -> Iterator[tuple[av.container.InputContainer, av.video.stream.VideoStream]]:
     """Open ``path`` and yield (container, its first video stream); VideoError if either is missing."""
     try:
         container = av.open(str(path), metadata_errors="ignore")
@@ -147,80 +146,3 @@ def _short(err: BaseException) -> str:
     # where the corpus is checked out by using its bare message.
     text = getattr(err, "strerror", None) or str(err)
     return text.splitlines()[0][:200] if text else type(err).__name__
-
-
-INTERPOLATIONS = {"area": "AREA", "bilinear": "BILINEAR"}
-
-
-def sample_frame_indices(frame_count: int, num_frames: int, snippet: int = 1) -> np.ndarray:
-    """``num_frames`` frame indices covering ``[0, frame_count)`` uniformly, as ``num_frames // snippet`` snippets
-    of ``snippet`` consecutive frames, each centred in one of that many equal segments of the video.
-
-    ``snippet=1`` is plain uniform sampling (the centre of each of ``num_frames`` segments). Consecutive frames
-    keep frame-to-frame cues (flicker, misalignment) that distant frames bury under camera motion. A video
-    shorter than a snippet, or than ``num_frames``, repeats frames. Returns int64, non-decreasing.
-    Raises ValueError unless frame_count, num_frames, snippet >= 1 and snippet divides num_frames.
-    """
-    if frame_count < 1 or num_frames < 1 or snippet < 1 or num_frames % snippet:
-        raise ValueError(
-            f"frame_count={frame_count}, num_frames={num_frames}, snippet={snippet}: all must be >= 1"
-            " and snippet must divide num_frames"
-        )
-    n_snippets = num_frames // snippet
-    centres = (np.arange(n_snippets, dtype=np.float64) + 0.5) * frame_count / n_snippets
-    starts = np.clip(np.floor(centres - snippet / 2).astype(np.int64), 0, max(0, frame_count - snippet))
-    indices = (starts[:, None] + np.arange(snippet, dtype=np.int64)[None, :]).reshape(-1)
-    # Sorted, because decoding streams forward: a video shorter than a snippet repeats its frames in order.
-    return np.sort(np.minimum(indices, frame_count - 1))
-
-
-def read_frames(
-    path: str | os.PathLike,
-    indices: np.ndarray,
-    *,
-    height: int,
-    width: int,
-    rotation: int = 0,
-    interpolation: str = "area",
-) -> tuple[np.ndarray, int]:
-    """Decode the frames at sorted ``indices`` (decode order), resized to displayed ``height`` x ``width``.
-
-    Streams the file: only the wanted frames, already resized, are kept, so memory does not grow with the
-    video's length. ``rotation`` (counter-clockwise degrees, from probing) is applied after resizing.
-    Indices past the last decodable frame repeat the last decoded one. Returns (frames (T, H, W, 3) uint8,
-    the number of frames decoded). Raises VideoError if no frame decodes.
-    """
-    wanted = np.asarray(indices, dtype=np.int64)
-    # Resize in the coded orientation, then rotate: a 90/270 rotation swaps the sides.
-    coded_h, coded_w = (width, height) if rotation in (90, 270) else (height, width)
-    interp = INTERPOLATIONS[interpolation]
-    out = np.zeros((len(wanted), height, width, 3), dtype=np.uint8)
-    filled = 0
-    decoded = 0
-    with _open_video(path) as (container, stream):
-        # One decoding thread: per-video parallelism comes from the process pool (`workers`), and FFmpeg's
-        # default of a thread per core in every worker would run workers x cores threads on the cores.
-        stream.codec_context.thread_count = 1
-        for frame in _frames_skipping_damage(container, stream):
-            while filled < len(wanted) and wanted[filled] == decoded:
-                rgb = frame.reformat(width=coded_w, height=coded_h, format="rgb24", interpolation=interp)
-                out[filled] = np.rot90(rgb.to_ndarray(), k=rotation // 90) if rotation else rgb.to_ndarray()
-                filled += 1
-            decoded += 1
-            if filled == len(wanted):
-                break
-    if decoded == 0:
-        raise VideoError("no decodable video frame")
-    if filled == 0:
-        raise VideoError(f"only {decoded} frame(s) decodable, fewer than the first sampled index {wanted[0]}")
-    out[filled:] = out[filled - 1]
-    return out, decoded
-
-
-def _frames_skipping_damage(container, stream):
-    """Decoded frames of ``stream``; a damaged packet is skipped rather than ending the video."""
-    for packet in container.demux(stream):
-        try:
-            yield from packet.decode()
-        except av.error.InvalidDataError:
-            continue

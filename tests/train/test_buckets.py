@@ -7,7 +7,7 @@ import itertools
 import pytest
 import torch
 
-from fvc.data.buckets import AspectRatioBucketSampler, pad_collate
+from fvc.train.buckets import AspectRatioBucketSampler, pad_collate
 
 # 3 buckets of 9, 5 and 2 clips, interleaved so a bucket is not a run of indices.
 SHAPES = [(144, 256), (256, 144), (144, 256), (256, 256), (144, 256), (256, 144)] * 2 + [(144, 256)] * 3

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fvc.data.ingest import ingest
-from fvc.data.scale import ScaleParams, letterbox, scale_corpus, scaled_size
+from fvc.clips import ScaleParams, letterbox, scale_corpus, scaled_size
+from fvc.corpus.ingest import ingest
 from fvc.errors import FvcError
 
 PARAMS = ScaleParams(frames=4, snippet=2, max_dim=64, multiple_of=16, interpolation="area", letterbox=False)

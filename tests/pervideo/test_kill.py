@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fvc.data.ingest import ingest
+from fvc.corpus.ingest import ingest
 
 # Runs scale_corpus with one worker; the third clip's write stops half-way with a SIGKILL, as a killed job would.
 RUNNER = textwrap.dedent(
@@ -18,7 +18,7 @@ RUNNER = textwrap.dedent(
     import os, signal, sys
     import numpy as np
     import polars as pl
-    from fvc.data import scale
+    import fvc.clips as scale
 
     videos, out_dir, kill = pl.read_parquet(sys.argv[1]), sys.argv[2], sys.argv[3] == "kill"
     saved = []
