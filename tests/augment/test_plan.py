@@ -78,3 +78,8 @@ def test_zero_copies_give_an_empty_table_with_the_augmented_schema() -> None:
 def test_a_negative_copy_count_names_the_param() -> None:
     with pytest.raises(FvcError, match=r"augment.copies = -1"):
         AugmentParams(copies=-1, spatial_ops=2, temporal_prob=0.5, ops=ALL_OPS)
+
+
+def test_an_unknown_op_names_the_param_before_any_copy_is_drawn() -> None:
+    with pytest.raises(FvcError, match=r"augment.ops has unknown op\(s\) sharpen; known: hflip"):
+        AugmentParams(copies=0, spatial_ops=1, temporal_prob=0.5, ops=("hflip", "sharpen"))

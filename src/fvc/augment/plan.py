@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from fvc.augment import draw_recipe
+from fvc.augment import check_pool, draw_recipe
 from fvc.errors import FvcError
 from fvc.schema import AUGMENTED
 
@@ -26,6 +26,7 @@ class AugmentParams:
     def __post_init__(self) -> None:
         if self.copies < 0:
             raise FvcError(f"params.yaml: augment.copies = {self.copies}, expected >= 0")
+        check_pool(self.ops)  # an unknown name fails here, even with copies = 0
 
 
 def copy_id(parent_id: str, copy: int) -> str:

@@ -1,0 +1,28 @@
+"""The augmentation ops, one module each; importing this package registers them all (fvc.augment.registry).
+
+Adding an op: a new module here declaring it with ``@register(...)``, and its name in the import below.
+
+Ranges are mild on purpose: the detector must still see the manipulation's traces (blending seams, local
+flicker, resampling blur of the face; see fvc.synth), so no augmentation may erase or imitate them. Every
+spatial parameter is resolution-independent (degrees, fractions of a side, 0..255 intensity units,
+multipliers), so a recipe materialises alike at the parent's native size and at the scaled size.
+
+Spatial ops apply in ``order``: geometry as the camera sees the scene (10-40), then the camera's colour response
+(50-70), then optics (blur, 80) and sensor (noise, 90), then an occluder drawn on top (cutout, 100, stays clean).
+"""
+
+from fvc.augment.ops import (  # noqa: F401  (each import registers one op)
+    affine,
+    brightness,
+    contrast,
+    cutout,
+    elastic,
+    frame_drop,
+    frame_duplicate,
+    gaussian_blur,
+    gaussian_noise,
+    hflip,
+    reverse,
+    rotation,
+    saturation,
+)
