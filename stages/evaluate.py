@@ -6,9 +6,9 @@ Per-fold metrics, their mean and std over folds and the pooled out-of-fold metri
 
 import polars as pl
 
-from fvc.atomic import write_parquet
+from fvc.atomic import write_csv, write_parquet
 from fvc.errors import run_main
-from fvc.evaluate.collect import collect_predictions, read_history, trained_folds
+from fvc.evaluate.collect import collect_predictions, learning_curves, read_history
 from fvc.evaluate.metrics import build_metrics_report, write_json
 from fvc.evaluate.plots import write_plot_data, write_png_plots
 from fvc.params import load_params, require
@@ -24,7 +24,8 @@ def main() -> None:
     write_json(report, "results/metrics.json")
     write_parquet(predictions, "results/predictions.parquet")
     write_plot_data(predictions, "results/plot_data", threshold=threshold)
-    histories = {k: read_history(f"results/train/fold_{k}") for k in trained_folds("results/train")}
+    histories = {k: read_history(f"results/train/fold_{k}") for k in sorted(folds["fold"].unique())}
+    write_csv(learning_curves(histories), "results/plot_data/learning_curves.csv")
     write_png_plots(predictions, histories, "results/plots", threshold=threshold)
     mean, std = report["mean"], report["std"]
     print(

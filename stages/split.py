@@ -5,14 +5,14 @@ import polars as pl
 from fvc.atomic import write_parquet
 from fvc.errors import run_main
 from fvc.folds import stratified_group_folds
-from fvc.params import load_params, require
+from fvc.params import index_list, load_params, require
 
 
 def main() -> None:
     params = load_params()
     folds = stratified_group_folds(
         pl.read_parquet("data/index/videos.parquet"),
-        n_splits=require(params, "cv.n_splits", int),
+        n_splits=len(index_list(params, "cv.folds")),
         group_column=require(params, "cv.group_column", str),
         seed=require(params, "seed", int),
     )

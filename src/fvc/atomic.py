@@ -35,6 +35,13 @@ def write_parquet(df: pl.DataFrame, path: str | os.PathLike) -> Path:
     return Path(path)
 
 
+def write_csv(df: pl.DataFrame, path: str | os.PathLike) -> Path:
+    """Write ``df`` to ``path`` as CSV, atomically. Returns the path."""
+    with atomic_path(path) as tmp:
+        df.write_csv(tmp)
+    return Path(path)
+
+
 def write_text(text: str, path: str | os.PathLike) -> Path:
     """Write ``text`` to ``path`` (UTF-8), atomically. Returns the path."""
     with atomic_path(path) as tmp:

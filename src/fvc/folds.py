@@ -21,7 +21,7 @@ def stratified_group_folds(videos: pl.DataFrame, *, n_splits: int, group_column:
     are fewer groups than folds, or if some fold would have no video of a class.
     """
     if n_splits < 2:
-        raise FvcError(f"params.yaml: cv.n_splits = {n_splits}, expected at least 2")
+        raise FvcError(f"params.yaml: cv.folds lists {n_splits} fold(s), expected at least 2 ([0, 1, ...])")
     if group_column not in videos.columns:
         raise FvcError(
             f"params.yaml: cv.group_column = {group_column!r} is not a column of the video index"
@@ -32,16 +32,16 @@ def stratified_group_folds(videos: pl.DataFrame, *, n_splits: int, group_column:
     n_groups = len(np.unique(groups))
     if n_groups < n_splits:
         raise FvcError(
-            f"cv.n_splits = {n_splits} but only {n_groups} distinct values of {group_column!r}:"
-            f" lower cv.n_splits or add groups"
+            f"cv.folds lists {n_splits} folds but only {n_groups} distinct values of {group_column!r}:"
+            f" list fewer folds or add groups"
         )
     y = (videos["label"] == "fake").cast(pl.Int8).to_numpy()
     counts = np.bincount(y, minlength=2)
     if counts.min() < n_splits:  # some fold would lack the class; StratifiedGroupKFold would raise a bare error
         lacking = ("real", "fake")[int(counts.argmin())]
         raise FvcError(
-            f"cv.n_splits = {n_splits} but only {counts.min()} {lacking} video(s): every fold needs one;"
-            f" lower cv.n_splits or add {lacking} videos"
+            f"cv.folds lists {n_splits} folds but only {counts.min()} {lacking} video(s): every fold needs one;"
+            f" list fewer folds or add {lacking} videos"
         )
     fold = np.full(len(videos), -1, dtype=np.int32)
     splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)

@@ -38,7 +38,7 @@ VIDEOS = {
 # data/index/rejects.parquet: files that were not accepted, with a one-line reason.
 REJECTS = {"video_id": pl.String, "path": pl.String, "reason": pl.String}
 
-# data/split/folds.parquet: one row per accepted video; fold in [0, n_splits).
+# data/split/folds.parquet: one row per accepted video; fold is one of params.yaml's cv.folds (0..n-1).
 FOLDS = {"video_id": pl.String, "group": pl.String, "label": pl.String, "fold": pl.Int32}
 
 # data/augmented/augmented.parquet: the augmented copies. A copy is a recipe over its parent video (fvc.augment):
@@ -52,3 +52,42 @@ AUGMENTED = {
     "fold": pl.Int32,
     "ops": pl.String,  # the recipe as JSON: [{"name": ..., "params": {...}}, ...], seeds included
 }
+
+# data/scaled/clips.parquet (merged from data/scaled/shards/<shard>/clips.parquet): one clip per video and
+# augmented copy, stored as a (T, H, W, 3) uint8 .npy array.
+CLIPS = {
+    "video_id": pl.String,
+    "parent_id": pl.String,  # the video itself, or the parent of an augmented copy
+    "file": pl.String,  # clip file path, relative to the folder holding clips.parquet
+    "frames": pl.Int32,  # T
+    "snippet": pl.Int32,  # consecutive frames per snippet: T = snippets x snippet, snippets in time order
+    "height": pl.Int32,  # H of the stored array (the canvas, if letterboxed)
+    "width": pl.Int32,  # W of the stored array
+    "content_height": pl.Int32,  # rows holding picture (equals height unless letterboxed)
+    "content_width": pl.Int32,
+}
+
+
+def feature_schema(codec_cues: bool) -> dict[str, pl.DataType]:
+    """Columns of data/features/features.parquet (merged from its shards): video_id, parent_id, then fvc.features'
+    VIDEO_FEATURES, CLIP_FEATURES and, with ``codec_cues`` (params.yaml's features.codec_cues), CODEC_FEATURES,
+    all Float64."""
+    # Imported here: the feature code needs scipy and scikit-image, which readers of the other tables do not.
+    from fvc.features import CLIP_FEATURES, CODEC_FEATURES, VIDEO_FEATURES
+
+    columns = [*VIDEO_FEATURES, *CLIP_FEATURES, *(CODEC_FEATURES if codec_cues else ())]
+    return {"video_id": pl.String, "parent_id": pl.String, **dict.fromkeys(columns, pl.Float64)}
+
+
+# results/train/fold_k/predictions.parquet (one per fold) and results/predictions.parquet (all folds): the test
+# fold's videos scored by the fold's model once training is over.
+PREDICTIONS = {
+    "video_id": pl.String,
+    "fold": pl.Int32,
+    "label": pl.String,  # real | fake
+    "p_fake": pl.Float64,  # the model's probability that the video is fake
+}
+
+# What every fold's dvclive run logs per epoch (results/train/fold_k/plots/metrics/<name>.tsv): written by the fold
+# runner (fvc.train.runner), read back by evaluate (fvc.evaluate.collect) into results/plot_data/learning_curves.csv.
+LOGGED_METRICS = ("train_loss", "val_loss", "val_f1", "val_auc", "lr", "pad_fraction")

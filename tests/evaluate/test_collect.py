@@ -9,8 +9,7 @@ import pytest
 
 from fvc.errors import FvcError
 from fvc.evaluate.collect import collect_predictions
-from fvc.schema import FOLDS
-from fvc.train.loop import PREDICTIONS
+from fvc.schema import FOLDS, PREDICTIONS
 
 SPLIT = pl.DataFrame(
     {

@@ -51,7 +51,7 @@ def test_seeded_and_seed_sensitive() -> None:
 
 
 def test_fewer_groups_than_folds() -> None:
-    with pytest.raises(FvcError, match="cv.n_splits = 5 but only 3 distinct values of 'group'"):
+    with pytest.raises(FvcError, match="cv.folds lists 5 folds but only 3 distinct values of 'group'"):
         stratified_group_folds(_videos(n_groups=3), n_splits=5, group_column="group", seed=42)
 
 

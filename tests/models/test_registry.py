@@ -72,3 +72,51 @@ def test_a_checkpoint_of_another_model_does_not_fit(tmp_path: Path) -> None:
 def test_a_missing_checkpoint_is_named(tmp_path: Path) -> None:
     with pytest.raises(FvcError, match=r"nope\.pt: checkpoint not found"):
         build_model("variable_ar_cnn", checkpoint=tmp_path / "nope.pt", **TINY)
+
+
+def test_the_origins_5e_is_refused_for_training_with_its_reason() -> None:
+    from fvc.train import TrainParams
+
+    with pytest.raises(FvcError, match=r"train\.model = 'origin_5e' cannot be trained: .*memory benchmark"):
+        TrainParams.from_params({"train": {**TRAIN_SECTION, "model": "origin_5e"}})
+    assert build_model("origin_5e", dropout=0.5, snippet=4, widths=[4]).head.out_features == 1  # still builds
+
+
+def test_a_clip_builder_that_cannot_take_dropout_and_snippet_is_refused_at_registration() -> None:
+    from fvc.models import register
+
+    with pytest.raises(ValueError, match="clip model builder 'narrow' must accept dropout, snippet"):
+        register("narrow")(lambda width=1: None)
+
+
+def test_a_feature_builder_must_build_a_pipeline_with_prune_and_classify(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    from fvc.models import build_feature_model, register, registry
+
+    for table in ("_BUILDERS", "_KINDS"):  # this test's model stays out of the real registry
+        monkeypatch.setattr(registry, table, dict(getattr(registry, table)))
+
+    register("bare_logreg", kind="features")(lambda seed=0: LogisticRegression(random_state=seed))
+    with pytest.raises(TypeError, match=r"must build a Pipeline with steps \('prune', 'classify'\)"):
+        build_feature_model("bare_logreg")
+
+
+TRAIN_SECTION = dict(
+    model="variable_ar_cnn",
+    epochs=1,
+    batch_size=1,
+    effective_batch_size=1,
+    lr=1e-3,
+    betas=[0.9, 0.999],
+    weight_decay=0.0,
+    warmup_epochs=0,
+    warmup_factor=0.1,
+    grad_clip=1.0,
+    patience=1,
+    dropout=0.5,
+    amp="off",
+    val_fraction=0.25,
+    class_weighting=True,
+    threshold=0.5,
+)

@@ -66,7 +66,7 @@ def repo_copy(tmp_path: Path, dvc_env: dict[str, str]) -> Callable[..., subproce
 
 
 def set_params(root: Path, **dotted: object) -> None:
-    """Set params.yaml values by dotted key, e.g. set_params(root, **{"cv.n_splits": 2})."""
+    """Set params.yaml values by dotted key, e.g. set_params(root, **{"cv.folds": [0, 1]})."""
     path = root / "params.yaml"
     params = yaml.safe_load(path.read_text())
     for key, value in dotted.items():

@@ -56,7 +56,9 @@ def test_regenerated_corpus_matches_data_dvc(default_corpus: Path, dvc_env: dict
 def test_metadata_alone_does_not_predict_the_label(default_corpus: Path) -> None:
     videos = ingest(default_corpus / "data" / "raw" / "manifest.csv", max_pixels=10**8, workers=2).videos
     params = load_params(REPO / "params.yaml")
-    folds = stratified_group_folds(videos, n_splits=params["cv"]["n_splits"], group_column="group", seed=params["seed"])
+    folds = stratified_group_folds(
+        videos, n_splits=len(params["cv"]["folds"]), group_column="group", seed=params["seed"]
+    )
     table = videos.join(folds.select("video_id", "fold"), on="video_id")
     x = table.select(METADATA).to_numpy().astype(np.float64)
     y = (table["label"] == "fake").to_numpy().astype(int)

@@ -11,7 +11,7 @@ from tests.pipeline.conftest import set_params
 pytestmark = pytest.mark.slow
 
 TINY = {
-    "cv.n_splits": 2,
+    "cv.folds": [0, 1],
     "train.epochs": 3,
     "train.warmup_epochs": 1,
     "train.val_fraction": 0.45,

@@ -12,8 +12,7 @@ import pytest
 
 from fvc.errors import FvcError
 from fvc.folds import stratified_group_folds
-from fvc.train.baseline import fit_fold_features
-from fvc.train.loop import TrainParams
+from fvc.train import FeatureBaseline, TrainParams, run_fold
 
 TRAIN = dict(
     model="logreg",
@@ -67,12 +66,13 @@ def _tables() -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def _fit(tmp_path: Path, features: pl.DataFrame, folds: pl.DataFrame, fold: int = 0):
-    return fit_fold_features(
+    return run_fold(
         fold,
+        FeatureBaseline(),
         params=TrainParams(**TRAIN),
         model_options={},
         seed=42,
-        features=features,
+        table=features,
         folds=folds,
         live_dir=tmp_path / "live",
         model_dir=tmp_path / "models" / "fold_0",

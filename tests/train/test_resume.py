@@ -12,7 +12,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from fvc.train.loop import TrainParams
+from fvc.train import TrainParams
 
 TRAIN = dict(
     model="variable_ar_cnn",
@@ -39,7 +39,7 @@ RUNNER = textwrap.dedent(
     import os, signal, sys
     from pathlib import Path
     import polars as pl
-    from fvc.train.loop import TrainParams, train_fold
+    from fvc.train import ClipModelTraining, TrainParams, run_fold
 
     work, kill_at = Path(sys.argv[1]), int(sys.argv[2])
     data = Path(sys.argv[3])
@@ -48,17 +48,16 @@ RUNNER = textwrap.dedent(
         if epoch == kill_at:
             os.kill(os.getpid(), signal.SIGKILL)
 
-    train_fold(
+    run_fold(
         0,
+        ClipModelTraining(data / "clips", after_epoch_logged=hook),
         params=TrainParams(**{TRAIN!r}),
         model_options={MODEL!r},
         seed=42,
-        clips=pl.read_parquet(data / "clips.parquet"),
+        table=pl.read_parquet(data / "clips.parquet"),
         folds=pl.read_parquet(data / "folds.parquet"),
-        clip_dir=data / "clips",
         live_dir=work / "live",
         model_dir=work / "model",
-        after_epoch_logged=hook,
     )
     """
 )

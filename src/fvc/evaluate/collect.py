@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import polars as pl
 
 from fvc.errors import FvcError
-
-HISTORY_COLUMNS = ("train_loss", "val_loss", "val_f1", "val_auc", "lr", "pad_fraction")
+from fvc.schema import LOGGED_METRICS
 
 
 def collect_predictions(train_dir: str | os.PathLike, folds: pl.DataFrame) -> pl.DataFrame:
     """Concatenate ``train_dir/fold_k/predictions.parquet`` over the folds of ``folds``.
 
-    Raises FvcError if a fold of the split has no trained predictions (for example cv.n_splits larger than
-    the folds dvc.yaml trains), or if a prediction is for a video the split does not have. Videos of the split
+    Raises FvcError if a fold of the split has no trained predictions (data/split is newer than the train
+    stages), or if a prediction is for a video the split does not have. Videos of the split
     without a prediction (rejected after the split) are reported, not fatal.
     """
     frames = []
@@ -26,7 +24,7 @@ def collect_predictions(train_dir: str | os.PathLike, folds: pl.DataFrame) -> pl
         if not path.exists():
             raise FvcError(
                 f"{path}: missing; data/split/folds.parquet has fold {fold} but it was not trained"
-                " (dvc.yaml's train foreach must list every fold below cv.n_splits)"
+                " (run `dvc repro`: the train@k stages follow params.yaml's cv.folds)"
             )
         frames.append(pl.read_parquet(path))
     predictions = pl.concat(frames).sort("fold", "video_id")
@@ -45,10 +43,10 @@ def collect_predictions(train_dir: str | os.PathLike, folds: pl.DataFrame) -> pl
 
 
 def read_history(live_dir: str | os.PathLike) -> pl.DataFrame:
-    """A fold's per-epoch log from dvclive's ``plots/metrics/<name>.tsv`` files: epoch plus HISTORY_COLUMNS."""
+    """A fold's per-epoch log from dvclive's ``plots/metrics/<name>.tsv``: epoch plus fvc.schema.LOGGED_METRICS."""
     metrics_dir = Path(live_dir) / "plots" / "metrics"
     history: pl.DataFrame | None = None
-    for name in HISTORY_COLUMNS:
+    for name in LOGGED_METRICS:
         path = metrics_dir / f"{name}.tsv"
         if not path.exists():
             continue
@@ -57,10 +55,10 @@ def read_history(live_dir: str | os.PathLike) -> pl.DataFrame:
     return history.sort("epoch") if history is not None else pl.DataFrame({"epoch": []}, schema={"epoch": pl.Int64})
 
 
-def trained_folds(train_dir: str | os.PathLike) -> list[int]:
-    """Folds whose ``status.json`` says they were trained."""
-    out = []
-    for status in sorted(Path(train_dir).glob("fold_*/status.json")):
-        if json.loads(status.read_text(encoding="utf-8")).get("trained"):
-            out.append(int(status.parent.name.removeprefix("fold_")))
-    return sorted(out)
+def learning_curves(histories: dict[int, pl.DataFrame]) -> pl.DataFrame:
+    """Every fold's history (read_history) in one long table: fold, epoch, then the logged metrics.
+
+    One file for all folds, so dvc.yaml's learning-curve plots name no fold (the fold list lives in params.yaml).
+    """
+    frames = [h.select(pl.lit(fold, dtype=pl.Int32).alias("fold"), pl.all()) for fold, h in sorted(histories.items())]
+    return pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame(schema={"fold": pl.Int32})

@@ -40,10 +40,11 @@ from sklearn.metrics import (
 
 from fvc.atomic import atomic_path
 from fvc.errors import FvcError
+from fvc.schema import PREDICTIONS
 
 # String labels as the manifest writes them; 1 is the positive class.
 LABEL_CODES = {"real": 0, "fake": 1}
-PREDICTION_COLUMNS = ("video_id", "fold", "label", "p_fake")
+PREDICTION_COLUMNS = tuple(PREDICTIONS)
 # Counts are properties of the split, not of the model: they are summed (pooled), never averaged over folds.
 COUNT_KEYS = frozenset({"n", "n_fake", "n_real", "tn", "fp", "fn", "tp"})
 # log(0) is -inf: probabilities are clipped this far from 0 and 1 before the log-loss.

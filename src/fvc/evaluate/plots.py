@@ -54,7 +54,7 @@ from matplotlib.ticker import MaxNLocator
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import precision_recall_curve, roc_curve
 
-from fvc.atomic import atomic_path
+from fvc.atomic import atomic_path, write_csv
 from fvc.evaluate.metrics import binary_metrics, normalise_predictions, to_jsonable, write_json
 
 PLOT_DATA_FILES = (
@@ -145,9 +145,7 @@ def write_plot_data(predictions: pl.DataFrame, out_dir: str | os.PathLike, thres
     # Rounded and NaN -> None first, so the CSV holds short numbers and an empty cell where a metric is undefined.
     table = pl.DataFrame(to_jsonable(fold_rows), schema={"fold": pl.String, **{k: pl.Float64 for k in FOLD_METRICS}})
     table = table.with_columns(pl.col("n", "n_fake").cast(pl.Int64))
-    with atomic_path(out / "fold_metrics.csv") as tmp:
-        table.write_csv(tmp)
-    paths["fold_metrics.csv"] = out / "fold_metrics.csv"
+    paths["fold_metrics.csv"] = write_csv(table, out / "fold_metrics.csv")
     return paths
 
 

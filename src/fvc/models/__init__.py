@@ -4,6 +4,13 @@ Importing this package registers every model: importing a model module runs its 
 """
 
 from fvc.models import baselines, origin_5e, torchvision_video, variable_ar_cnn  # noqa: F401  (registrations)
-from fvc.models.registry import build_feature_model, build_model, list_models, model_kind, register
+from fvc.models.registry import (
+    build_feature_model,
+    build_model,
+    check_trainable,
+    list_models,
+    model_kind,
+    register,
+)
 
-__all__ = ["build_feature_model", "build_model", "list_models", "model_kind", "register"]
+__all__ = ["build_feature_model", "build_model", "check_trainable", "list_models", "model_kind", "register"]

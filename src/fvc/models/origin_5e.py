@@ -58,10 +58,16 @@ class Origin5e(nn.Module):
         return self.head(self.dropout(h)).squeeze(1)  # (N,)
 
 
-@register("origin_5e")
+@register(
+    "origin_5e",
+    trainable=False,
+    reason="the origin's Model 5e (no downsampling: about 5 GiB of activations per 8x256x256 clip) is kept for the"
+    " memory benchmark only; train variable_ar_cnn, its fixed design",
+)
 def origin_5e(**kwargs: object) -> Origin5e:
-    """The origin's Model 5e (``widths``, ``dropout``); for memory comparisons, not training."""
+    """The origin's Model 5e (``widths``, ``dropout``; ``snippet`` ignored); for memory comparisons, not training."""
     check_params("origin_5e", kwargs, ("widths", "dropout", "snippet"))
+    kwargs.pop("snippet", None)  # the origin convolved time as one sequence
     if "widths" in kwargs:
         kwargs["widths"] = tuple(kwargs["widths"])  # type: ignore[arg-type]
     return Origin5e(**kwargs)  # type: ignore[arg-type]

@@ -1,8 +1,17 @@
 """The model registry: ``train.model`` in params.yaml names a builder registered here.
 
-A new model is one decorated builder function; ``build_model`` finds it by name. Two kinds share the registry:
-``clip`` models (torch) map ``(x, mask=None)`` with x (N, 3, T, H, W) in [0, 1] to one logit per clip, shape (N,);
-``features`` models (scikit-learn pipelines) classify a video's row of handcrafted features.
+A new model is one file with one decorated builder function, plus its import in ``fvc/models/__init__.py``;
+``build_model`` finds it by name. The contracts, checked here with a clear error:
+
+- ``kind="clip"`` (torch): the builder takes keyword arguments, including ``dropout`` (before the classifier) and
+  ``snippet`` (consecutive frames per snippet of the clips; a model may ignore it) plus its own options from
+  ``models.<name>`` in params.yaml, and returns an ``nn.Module`` mapping ``(x, mask=None)``, x (N, 3, T, H, W) in
+  [0, 1] and mask None or (N, 1, T|1, H, W) bool, to one logit per clip, shape (N,).
+- ``kind="features"`` (scikit-learn): the builder takes ``seed`` plus its options and returns an unfitted
+  ``Pipeline`` whose steps include ``prune`` (a selector with ``kept_`` column indices after fitting) and
+  ``classify`` (a classifier with ``predict_proba``).
+- ``trainable=False`` with a ``reason`` registers a model for comparisons only (the origin's 5e): training it is
+  refused with that reason.
 """
 
 from __future__ import annotations
@@ -21,23 +30,46 @@ from fvc.errors import FvcError
 Builder = Callable[..., object]
 _BUILDERS: dict[str, Builder] = {}
 _KINDS: dict[str, str] = {}
+_NOT_TRAINABLE: dict[str, str] = {}
 KINDS = ("clip", "features")
+REQUIRED_ARGS = {"clip": ("dropout", "snippet"), "features": ("seed",)}  # what the fold strategies pass
+PIPELINE_STEPS = ("prune", "classify")  # what the feature strategy reads from a fitted pipeline
 
 
-def register(name: str, kind: str = "clip") -> Callable[[Builder], Builder]:
-    """Decorator: register ``builder(**kwargs)`` under ``name``: a torch module (``kind="clip"``) or a
-    scikit-learn classifier (``kind="features"``). ValueError if the name is taken or the kind unknown.
+def register(
+    name: str, kind: str = "clip", *, trainable: bool = True, reason: str = ""
+) -> Callable[[Builder], Builder]:
+    """Decorator: register ``builder(**kwargs)`` under ``name`` as a ``kind`` model (module docstring).
+
+    ValueError if the name is taken, the kind unknown, the builder cannot take the arguments its kind is always
+    given (REQUIRED_ARGS), or a model is not trainable without a reason.
     """
     if kind not in KINDS:
         raise ValueError(f"model kind {kind!r}, expected one of {KINDS}")
+    if not trainable and not reason:
+        raise ValueError(f"model {name!r}: trainable=False needs the reason users will read")
 
     def decorate(builder: Builder) -> Builder:
         if name in _BUILDERS and _BUILDERS[name] is not builder:
             raise ValueError(f"model name {name!r} is already registered")
+        signature = inspect.signature(builder).parameters
+        takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.values())
+        lacking = [a for a in REQUIRED_ARGS[kind] if a not in signature and not takes_any]
+        if lacking:
+            raise ValueError(f"{kind} model builder {name!r} must accept {', '.join(lacking)} (fvc.models.registry)")
         _BUILDERS[name], _KINDS[name] = builder, kind
+        if not trainable:
+            _NOT_TRAINABLE[name] = reason
         return builder
 
     return decorate
+
+
+def check_trainable(name: str) -> None:
+    """FvcError naming ``train.model`` if ``name`` is unknown or registered for comparisons only."""
+    _check_known(name)
+    if name in _NOT_TRAINABLE:
+        raise FvcError(f"params.yaml: train.model = {name!r} cannot be trained: {_NOT_TRAINABLE[name]}")
 
 
 def model_kind(name: str) -> str:
@@ -79,7 +111,11 @@ def build_feature_model(name: str, **kwargs: object) -> object:
     if _KINDS[name] != "features":
         raise FvcError(f"model {name} is a {_KINDS[name]} model; build it with build_model")
     check_params(name, kwargs, inspect.signature(_BUILDERS[name]).parameters)
-    return _BUILDERS[name](**kwargs)
+    pipeline = _BUILDERS[name](**kwargs)
+    steps = getattr(pipeline, "named_steps", {})
+    if any(step not in steps for step in PIPELINE_STEPS):
+        raise TypeError(f"feature model {name!r} must build a Pipeline with steps {PIPELINE_STEPS}, got {pipeline!r}")
+    return pipeline
 
 
 def check_params(name: str, kwargs: Mapping[str, object], known: Iterable[str]) -> None:

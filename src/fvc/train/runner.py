@@ -1,0 +1,204 @@
+"""The fold runner: what training fold k means for every model kind.
+
+It owns the fold's two output folders (cleared, unless a killed run of the very same fold resumes), the dvclive
+run and the names it logs (``fvc.schema.LOGGED_METRICS``, which evaluate reads back and dvc.yaml plots), the test
+predictions (``fvc.schema.PREDICTIONS``) and ``status.json``. A *strategy* plugs the model in:
+``fvc.train.clip_model.ClipModelTraining`` trains a torch clip model epoch by epoch, and
+``fvc.train.baseline.FeatureBaseline`` fits a scikit-learn pipeline on the handcrafted features.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import random
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import polars as pl
+import torch
+from dvclive import Live
+from sklearn.metrics import roc_auc_score
+
+from fvc.atomic import write_parquet, write_text
+from fvc.checkpoint import read_checkpoint
+from fvc.errors import FvcError
+from fvc.folds import FoldPartition, fold_rows
+from fvc.schema import LOGGED_METRICS, PREDICTIONS
+from fvc.train.params import TrainParams
+
+
+@dataclass(frozen=True)
+class FoldRun:
+    """What a strategy is given: the fold, its rows and where it may write."""
+
+    fold: int
+    params: TrainParams
+    model_options: dict
+    seed: int
+    partition: FoldPartition  # the video ids of train / val / test
+    parts: dict[str, pl.DataFrame]  # their rows (fvc.folds.fold_rows): train includes augmented copies
+    model_dir: Path
+    record: dict  # what a checkpoint carries: train params, model options, seed, fold
+    run_key: str  # a hash of the record and the rows: a resumable state must carry the same one
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """A strategy's outcome: the epoch whose model scored the test rows, and those scores."""
+
+    best_epoch: int
+    epochs_run: int
+    p_test: np.ndarray  # p_fake of ``parts["test"]``, in its row order
+
+
+class EpochLog:
+    """The fold's dvclive run as a strategy sees it: metrics by the names in ``LOGGED_METRICS``."""
+
+    def __init__(self, live: Live) -> None:
+        self._live = live
+
+    def log(self, **values: float) -> None:
+        """Log one value per name (in call order); ValueError for a name evaluate would not read."""
+        unknown = sorted(set(values) - set(LOGGED_METRICS))
+        if unknown:
+            raise ValueError(f"not in fvc.schema.LOGGED_METRICS: {unknown}")
+        for name, value in values.items():
+            self._live.log_metric(name, float(value), plot=True)
+
+    def next_step(self) -> None:
+        self._live.next_step()
+
+
+class FoldStrategy(Protocol):
+    """How one model kind fits a fold. ``resumable``: it saves ``model_dir/last.pt`` (with ``run_key``) each
+    epoch and continues from the state it is handed; otherwise the runner always starts afresh."""
+
+    resumable: bool
+
+    def fit(self, run: FoldRun, log: EpochLog, resumed: dict | None) -> Fitted: ...
+
+
+@dataclass(frozen=True)
+class FoldResult:
+    fold: int
+    best_epoch: int
+    epochs_run: int
+    seconds: float
+    test_auc: float
+    n_train: int
+    n_val: int
+    n_test: int
+
+
+def run_fold(
+    fold: int,
+    strategy: FoldStrategy,
+    *,
+    table: pl.DataFrame,
+    folds: pl.DataFrame,
+    params: TrainParams,
+    model_options: dict,
+    seed: int,
+    live_dir: str | os.PathLike,
+    model_dir: str | os.PathLike,
+) -> FoldResult:
+    """Train fold ``fold`` with ``strategy`` on ``table`` (clips or features: a row per video and per copy).
+
+    Writes dvclive logs, ``predictions.parquet`` (the test fold, schema PREDICTIONS) and ``status.json`` under
+    ``live_dir``, and the strategy's model files under ``model_dir``. Anything else in both folders is from an
+    older run and is removed, unless a resumable strategy finds ``model_dir/last.pt`` of this very run.
+    Raises FvcError for a fold the split does not have or a partition without a class (fvc.folds).
+    """
+    started = time.perf_counter()
+    seed_everything(seed + fold)
+    partition, parts = fold_rows(table, folds, fold, val_fraction=params.val_fraction, seed=seed)
+    record = {"train": asdict(params), "model_options": model_options, "seed": seed, "fold": fold}
+    live_dir, model_dir = Path(live_dir), Path(model_dir)
+    run = FoldRun(fold, params, model_options, seed, partition, parts, model_dir, record, _run_key(record, parts))
+    resumed = _resumable_state(model_dir / "last.pt", run.run_key) if strategy.resumable else None
+    if resumed is None:  # a fresh run never mixes with a previous one's logs or checkpoints
+        for stale in (live_dir, model_dir):
+            shutil.rmtree(stale, ignore_errors=True)
+            stale.mkdir(parents=True)
+    else:
+        _truncate_live_history(live_dir, resumed["epoch"] + 1)
+        print(f"fold {fold}: resuming after epoch {resumed['epoch']} from {model_dir / 'last.pt'}", flush=True)
+
+    with Live(str(live_dir), dvcyaml=False, save_dvc_exp=False, report=None, resume=resumed is not None) as live:
+        if strategy.resumable:  # dvclive infers the step from its summary, which lags if a kill came mid-epoch
+            live.step = resumed["epoch"] + 1 if resumed is not None else 0
+        live.log_params({"fold": fold, **_sizes(run)})
+        fitted = strategy.fit(run, EpochLog(live), resumed)
+        test = parts["test"]
+        predictions = pl.DataFrame(
+            {
+                "video_id": test["video_id"],
+                "fold": [fold] * test.height,
+                "label": test["label"],
+                "p_fake": fitted.p_test,
+            },
+            schema=PREDICTIONS,
+        )
+        write_parquet(predictions, live_dir / "predictions.parquet")
+        test_auc = auc_or_nan((test["label"] == "fake").to_numpy().astype(np.int64), fitted.p_test)
+        live.summary["best_epoch"] = fitted.best_epoch
+        live.summary["test_auc"] = test_auc if not math.isnan(test_auc) else None
+    (model_dir / "last.pt").unlink(missing_ok=True)
+    status = {"fold": fold, "model": params.model, "best_epoch": fitted.best_epoch, "epochs_run": fitted.epochs_run}
+    write_text(json.dumps({**status, **_sizes(run)}, indent=2) + "\n", live_dir / "status.json")
+    return FoldResult(
+        fold, fitted.best_epoch, fitted.epochs_run, time.perf_counter() - started, test_auc, **_sizes(run)
+    )
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch; make CPU kernels deterministic."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+def auc_or_nan(y: np.ndarray, p: np.ndarray) -> float:
+    """ROC AUC of scores ``p`` for 0/1 labels ``y``; NaN when ``y`` has one class (a small validation part may)."""
+    return float(roc_auc_score(y, p)) if len(np.unique(y)) == 2 else math.nan
+
+
+def _sizes(run: FoldRun) -> dict[str, int]:
+    """Rows that train (videos and copies), videos that validate and test."""
+    return {"n_train": run.parts["train"].height, "n_val": len(run.partition.val), "n_test": len(run.partition.test)}
+
+
+def _run_key(record: dict, parts: dict[str, pl.DataFrame]) -> str:
+    """A hash of everything a fold's result depends on: params, and the rows (by id and file) in each part."""
+    key_columns = [c for c in ("video_id", "file") if c in parts["train"].columns]
+    content = {"record": record, **{name: t.select(key_columns).rows() for name, t in parts.items()}}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _resumable_state(path: Path, run_key: str) -> dict | None:
+    """The state in ``path`` if it is a readable checkpoint of this very run (same key), else None."""
+    if not path.exists():
+        return None
+    try:
+        state = read_checkpoint(path)
+    except FvcError as err:
+        print(f"{path}: not resuming ({err})", flush=True)
+        return None
+    return state if state.get("run_key") == run_key else None
+
+
+def _truncate_live_history(live_dir: Path, start: int) -> None:
+    """Drop dvclive plot rows from step ``start`` on: a kill between logging an epoch and saving it leaves them."""
+    for tsv in (live_dir / "plots" / "metrics").glob("*.tsv"):
+        header, *rows = tsv.read_text(encoding="utf-8").splitlines()
+        step_col = header.split("\t").index("step")
+        kept = [r for r in rows if int(r.split("\t")[step_col]) < start]
+        write_text("\n".join([header, *kept]) + "\n", tsv)
