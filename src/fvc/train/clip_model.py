@@ -139,14 +139,16 @@ def train_one_epoch(t: ClipTraining, params: TrainParams) -> tuple[float, float]
     t.optimizer.zero_grad(set_to_none=True)
     total_loss, clips, padded, voxels = 0.0, 0, 0.0, 0.0
     steps = len(t.loader)
+    group_clips = accumulation_group_sizes([len(b) for b in t.sampler], params.accumulation_steps)
     for step, batch in enumerate(t.loader):
         x, y = batch["x"].to(t.device), batch["y"].to(t.device)
         mask = batch["mask"].to(t.device) if batch["mask"] is not None else None
         with torch.autocast(t.device.type, dtype=t.amp_dtype or torch.float32, enabled=t.amp_dtype is not None):
             logits = t.model(x, mask)
         loss = t.criterion(logits.float(), y)
-        # Each micro-batch carries its share of the effective batch, so accumulation matches one big batch.
-        t.scaler.scale(loss * len(y) / params.effective_batch_size).backward()
+        # Each micro-batch carries its share of its accumulation group's clips: every optimiser step is one step
+        # on the mean loss of the clips it saw, the last, shorter group of an epoch included.
+        t.scaler.scale(loss * len(y) / group_clips[step]).backward()
         if (step + 1) % params.accumulation_steps == 0 or step + 1 == steps:
             t.scaler.unscale_(t.optimizer)
             nn.utils.clip_grad_norm_(t.model.parameters(), params.grad_clip)
@@ -159,6 +161,16 @@ def train_one_epoch(t: ClipTraining, params: TrainParams) -> tuple[float, float]
         voxels += n_vox
         padded += batch["pad_fraction"] * n_vox
     return total_loss / max(1, clips), padded / max(1.0, voxels)
+
+
+def accumulation_group_sizes(batch_sizes: list[int], steps: int) -> list[int]:
+    """For each micro-batch of an epoch, the number of clips in its accumulation group: groups are ``steps``
+    consecutive micro-batches, and the epoch's last group may be shorter. [4, 4, 4], 2 -> [8, 8, 4]."""
+    out = []
+    for start in range(0, len(batch_sizes), steps):
+        group = batch_sizes[start : start + steps]
+        out += [sum(group)] * len(group)
+    return out
 
 
 @torch.no_grad()
