@@ -1,4 +1,4 @@
-"""The ``fvc`` command: corpus generation, offline DVC plots, and ad-hoc runs of library functions outside DVC."""
+"""The ``fvc`` command: generate the embedded corpus (``synth``), draw DVC plots offline (``offline-plots``)."""
 
 from __future__ import annotations
 

@@ -104,3 +104,25 @@ def test_non_utf8(tmp_path: Path) -> None:
 def test_missing_manifest(tmp_path: Path) -> None:
     with pytest.raises(FvcError, match="manifest not found"):
         read_manifest(tmp_path / "manifest.csv")
+
+
+def test_the_path_returned_is_the_path_checked_not_a_lexical_shortcut_out_of_the_root(tmp_path: Path) -> None:
+    # root/link -> root/a/b, so "link/../secret.mp4" resolves to root/a/secret.mp4 (inside), while its lexical
+    # normal form, root/secret.mp4, is a symlink to a file outside the root.
+    root = tmp_path / "corpus"
+    (root / "a" / "b").mkdir(parents=True)
+    (root / "a" / "secret.mp4").write_bytes(b"inside")
+    (tmp_path / "outside.mp4").write_bytes(b"outside")
+    os.symlink(root / "a" / "b", root / "link", target_is_directory=True)
+    os.symlink(tmp_path / "outside.mp4", root / "secret.mp4")
+    rows = [{"video_id": "v0", "path": "link/../secret.mp4", "label": "real", "group": "g0"}]
+    (path,) = read_manifest(write_manifest(root, rows))["path"].to_list()
+    assert (root / path).read_bytes() == b"inside"
+    assert (root / path).resolve() == (root / "a" / "secret.mp4").resolve()
+
+
+def test_a_symlink_to_a_file_inside_the_root_is_stored_as_its_target(tmp_path: Path) -> None:
+    rows = _rows(tmp_path, 1)
+    os.symlink(tmp_path / "v" / "0.mp4", tmp_path / "alias.mp4")
+    rows[0]["path"] = "alias.mp4"
+    assert read_manifest(write_manifest(tmp_path, rows))["path"].to_list() == ["v/0.mp4"]

@@ -1,5 +1,6 @@
-"""Hostile manifests that tests/data/test_manifest.py does not cover: each is one FvcError naming the line and
-column (or the file-level problem), and the ingest stage exits with that one line and writes nothing."""
+"""Hostile manifests that tests/corpus/test_manifest.py does not cover: each is one FvcError naming the line and
+column (or the file-level problem), and the ingest stage exits with that one line and writes nothing; and a path
+that passes the check is the path ingest opens."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 from fvc.corpus.ingest import ingest
 from fvc.corpus.manifest import read_manifest
 from fvc.errors import FvcError
+from tests.conftest import write_video
 
 REPO = Path(__file__).resolve().parents[2]
 HEADER = "video_id,path,label,group\n"
@@ -166,3 +168,19 @@ def test_a_failed_ingest_leaves_the_previous_outputs_alone(
         runpy.run_path(str(REPO / "stages" / "ingest.py"), run_name="__main__")
     assert sorted(p.name for p in index.iterdir()) == ["rejects.parquet", "videos.parquet"]  # no temporaries
     assert all((index / name).read_bytes() == b"previous run" for name in ("videos.parquet", "rejects.parquet"))
+
+
+def test_ingest_opens_the_file_whose_path_was_checked_not_a_symlink_out_of_the_root(tmp_path: Path) -> None:
+    # "link/../b.mp4" resolves through the folder link to root/deep/b.mp4 (inside, not a video); its lexical
+    # normal form root/b.mp4 is a symlink to a valid video outside the root, which ingest must never read.
+    root = tmp_path / "raw"
+    write_video(root / "v" / "a.mp4")
+    (root / "deep" / "folder").mkdir(parents=True)
+    (root / "deep" / "b.mp4").write_bytes(b"not a video")
+    write_video(tmp_path / "outside.mp4")
+    os.symlink(root / "deep" / "folder", root / "link", target_is_directory=True)
+    os.symlink(tmp_path / "outside.mp4", root / "b.mp4")
+    (root / "manifest.csv").write_text(f"{HEADER}a,v/a.mp4,real,g\nb,link/../b.mp4,fake,g\n", encoding="utf-8")
+    result = ingest(root / "manifest.csv", max_pixels=8847360, workers=1)
+    assert result.videos["video_id"].to_list() == ["a"]
+    assert result.rejects.select("video_id", "path").rows() == [("b", "deep/b.mp4")]

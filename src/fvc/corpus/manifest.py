@@ -1,8 +1,9 @@
 """The corpus manifest (``manifest.csv``): parsing and validation.
 
 Columns: ``video_id, path, label, group`` required; ``method, source`` optional. ``path`` is relative to the
-corpus root (the manifest's folder) and must resolve inside it, symlinks included. Every problem is an
-FvcError that names the file, the line and the column, so a user can fix it in one go.
+corpus root (the manifest's folder) and must resolve inside it, symlinks included; the table stores that
+resolved path, so later stages open exactly the file that was checked. Every problem is an FvcError that
+names the file, the line and the column, so a user can fix it in one go.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
+from fvc.corpus.registry import register_layout
 from fvc.errors import FvcError
 from fvc.schema import LABELS, MANIFEST_OPTIONAL, MANIFEST_REQUIRED
 
@@ -24,8 +26,9 @@ MANIFEST_NAME = "manifest.csv"
 def read_manifest(manifest: str | os.PathLike, *, check_files: bool = True) -> pl.DataFrame:
     """Parse and validate a manifest; return it with columns video_id, path, label, group, method, source.
 
-    ``path`` in the result is relative to the corpus root, normalised with forward slashes. A missing
-    ``source`` defaults to the row's group, a missing ``method`` to "unknown" (fakes) or "none" (reals).
+    ``path`` in the result is the file's resolved path (every symlink followed) relative to the corpus root, with
+    forward slashes: the path that was checked to lie inside the root, so opening it reaches the checked file. A
+    missing ``source`` defaults to the row's group, a missing ``method`` to "unknown" (fakes) or "none" (reals).
     Raises FvcError (naming line and column) for: non-UTF-8 text, malformed CSV (unbalanced quotes, a field over
     csv's size limit, more fields than the header), a missing or repeated column, an empty manifest, an empty
     field, a duplicate id, an id that cannot be a file name, a label other than real/fake, a path outside the
@@ -87,13 +90,19 @@ def read_manifest(manifest: str | os.PathLike, *, check_files: bool = True) -> p
         seen[rec["video_id"]] = line
         if rec["label"] not in LABELS:
             raise FvcError(f"{manifest}: line {line}, column label: {rec['label']!r}, expected real or fake")
-        rec["path"] = _inside_root(root, rec["path"], f"{manifest}: line {line}, column path", check_files)
+        rec["path"] = inside_root(root, rec["path"], f"{manifest}: line {line}, column path", check_files=check_files)
         rec["source"] = rec["source"] or rec["group"]
         rec["method"] = rec["method"] or ("none" if rec["label"] == "real" else "unknown")
         rows.append(rec)
     if not rows:
         raise FvcError(f"{manifest}: no rows; expected one row per video")
     return pl.DataFrame(rows, schema={c: pl.String for c in (*MANIFEST_REQUIRED, *MANIFEST_OPTIONAL)})
+
+
+@register_layout("manifest")
+def manifest_layout(root: Path, *, check_files: bool = True) -> pl.DataFrame:
+    """The ``manifest`` layout: ``root/manifest.csv`` lists the videos; see ``read_manifest``."""
+    return read_manifest(root / MANIFEST_NAME, check_files=check_files)
 
 
 def _csv_rows(reader: csv.DictReader, manifest: Path) -> Iterator[dict]:
@@ -104,8 +113,14 @@ def _csv_rows(reader: csv.DictReader, manifest: Path) -> Iterator[dict]:
         raise FvcError(f"{manifest}: line {reader.line_num + 1}: malformed CSV ({err})") from None
 
 
-def _inside_root(root: Path, path: str, where: str, check_files: bool) -> str:
-    """Return ``path`` relative to ``root`` if it resolves (symlinks followed) inside it, else FvcError."""
+def inside_root(root: Path, path: str, where: str, *, check_files: bool = True) -> str:
+    """Return ``path`` (relative to ``root``, or absolute) resolved, symlinks followed, and relative to ``root``.
+
+    ``root`` must be resolved. The result is the path that was checked: opening ``root / result`` reaches the
+    checked file, whatever symlinks the original name went through. FvcError prefixed with ``where`` if ``path``
+    holds a NUL, cannot be resolved (too long, a symlink loop), resolves outside ``root`` or (``check_files``)
+    is not a file.
+    """
     if "\x00" in path:  # the OS cannot take it: ValueError from every os call
         raise FvcError(f"{where}: {path!r} contains a NUL character")
     candidate = Path(path)
@@ -120,6 +135,6 @@ def _inside_root(root: Path, path: str, where: str, check_files: bool) -> str:
         raise FvcError(f"{where}: {path!r} resolves outside the corpus root {root}")
     if check_files and not is_file:
         raise FvcError(f"{where}: {path!r} is not a file under {root}")
-    # Keep the user's name (relative to root) rather than a symlink's target, so paths stay as written.
-    normal = Path(os.path.normpath(full))
-    return (normal if normal.is_relative_to(root) else resolved).relative_to(root).as_posix()
+    # Return what was checked: the resolved path. A lexical normal form can differ (``link/../x`` where ``link``
+    # is a symlinked folder) and name a symlink that leaves the root; a resolved path has no symlink left to follow.
+    return resolved.relative_to(root).as_posix()

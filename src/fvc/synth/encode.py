@@ -1,9 +1,11 @@
 """Bit-exact H.264 (libx264 through PyAV) in MP4.
 
-What makes the bytes repeatable (measured with av 18.1.0, see ENV_NOTES "Video"): one encoder thread, x264's
-assembly off (``asm=0``; with it the bitstream differed run to run), the muxer's and the codec's ``bitexact``
-flags (no version strings), no timestamps or metadata that vary, and the RGB to YUV 4:2:0 conversion done
-here in integer numpy rather than by swscale (whose SIMD paths may differ between CPUs).
+What makes the bytes repeatable (measured with av 18.1.0): one encoder thread, x264's assembly off (``asm=0``;
+with ``threads=1`` alone the bitstream still differed run to run, even the first encode in a process from later
+ones), the muxer's and the codec's ``bitexact`` flags (no version strings), no timestamps or metadata that vary,
+and the RGB to YUV 4:2:0 conversion done here in integer numpy rather than by swscale (whose SIMD paths may
+differ between CPUs). With these, repeated runs and 1 vs 2 workers gave identical bytes, but only for fixed
+package versions: tests/pipeline/test_default_corpus.py checks that regenerating the corpus reproduces data.dvc.
 """
 
 from __future__ import annotations
