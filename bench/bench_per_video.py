@@ -45,7 +45,7 @@ def run_per_video_stages(manifest: Path, work: Path, params: dict, workers: int)
 
     started = time.perf_counter()
     folds = stratified_group_folds(
-        videos, n_splits=params["cv"]["n_splits"], group_column=params["cv"]["group_column"], seed=params["seed"]
+        videos, n_splits=len(params["cv"]["folds"]), group_column=params["cv"]["group_column"], seed=params["seed"]
     )
     copies = plan_copies(folds, params=AugmentParams(**params["augment"]), seed=params["seed"])
     times["split + augment"] = time.perf_counter() - started
@@ -81,7 +81,7 @@ def features_seconds(manifest: Path, work: Path, params: dict, workers: int) -> 
         manifest, max_pixels=params["ingest"]["max_pixels"], workers=2, cache_dir=work / "ingest-cache"
     ).videos
     folds = stratified_group_folds(
-        videos, n_splits=params["cv"]["n_splits"], group_column=params["cv"]["group_column"], seed=params["seed"]
+        videos, n_splits=len(params["cv"]["folds"]), group_column=params["cv"]["group_column"], seed=params["seed"]
     )
     copies = plan_copies(folds, params=AugmentParams(**params["augment"]), seed=params["seed"])
     clips, _, _ = scale_corpus(

@@ -10,28 +10,26 @@ import polars as pl
 from fvc.atomic import write_parquet
 from fvc.errors import run_main
 from fvc.features.extract import FeatureParams, extract_features, feature_tasks
-from fvc.params import load_params, require, resolve_workers
-from fvc.pervideo.shards import shard_count, shard_of
+from fvc.params import index_list, load_params, load_section, require, resolve_workers
+from fvc.pervideo.shards import Shard
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shard", type=int, required=True)
-    shard = parser.parse_args().shard
     params = load_params()
-    features = FeatureParams(codec_cues=require(params, "features.codec_cues", bool))
-    n_shards = shard_count(params.get("shards"))
+    shard = Shard(parser.parse_args().shard, len(index_list(params, "shards")))
     tasks = feature_tasks(
         pl.read_parquet("data/index/videos.parquet"),
         pl.read_parquet("data/augmented/augmented.parquet"),
         pl.read_parquet("data/scaled/clips.parquet"),
     )
-    tasks = [t for t in tasks if shard_of(t["video_id"], n_shards) == shard]
-    out = f"data/features/shards/{shard}"
+    out = f"data/features/shards/{shard.index}"
     started = time.perf_counter()
     table, rejects, computed = extract_features(
         tasks,
-        params=features,
+        shard=shard,
+        params=load_section(FeatureParams, params, "features"),
         root="data/raw",
         clip_root="data/scaled",
         cache_dir=f"{out}/cache",
@@ -40,7 +38,7 @@ def main() -> None:
     write_parquet(table, f"{out}/features.parquet")
     write_parquet(rejects, f"{out}/rejects.parquet")
     print(
-        f"features@{shard}: {table.height} rows x {table.width - 2} features, {rejects.height} rejected"
+        f"features@{shard.index}: {table.height} rows x {table.width - 2} features, {rejects.height} rejected"
         f" ({computed} computed, the rest reused) in {time.perf_counter() - started:.1f} s -> {out}/"
     )
 

@@ -1,4 +1,4 @@
-"""Stage ingest: data/raw (manifest.csv + videos) -> data/index/videos.parquet, data/index/rejects.parquet.
+"""Stage ingest: data/raw (a corpus in layout `ingest.layout`) -> data/index/videos.parquet, data/index/rejects.parquet.
 
 data/index/cache holds each file's probe outcome (a DVC persist output the stage owns): a rerun probes only new or
 changed files.
@@ -16,7 +16,8 @@ def main() -> None:
     params = load_params()
     started = time.perf_counter()
     result = ingest(
-        "data/raw/manifest.csv",
+        "data/raw",
+        layout=require(params, "ingest.layout", str),
         max_pixels=require(params, "ingest.max_pixels", int),
         workers=resolve_workers(require(params, "workers", int)),
         cache_dir="data/index/cache",

@@ -12,8 +12,7 @@ import polars as pl
 
 from fvc.atomic import write_parquet
 from fvc.errors import FvcError, run_main
-from fvc.params import load_params
-from fvc.pervideo.shards import shard_count
+from fvc.params import index_list, load_params
 
 TABLES = {"scale": ("data/scaled", "clips.parquet"), "features": ("data/features", "features.parquet")}
 
@@ -23,15 +22,15 @@ def main() -> None:
     parser.add_argument("stage", choices=sorted(TABLES))
     stage = parser.parse_args().stage
     root, name = TABLES[stage]
-    n_shards = shard_count(load_params().get("shards"))
+    shards = index_list(load_params(), "shards")
     for table in (name, "rejects.parquet"):
-        paths = [Path(root) / "shards" / str(i) / table for i in range(n_shards)]
+        paths = [Path(root) / "shards" / str(i) / table for i in shards]
         missing = [str(p) for p in paths if not p.exists()]
         if missing:
             raise FvcError(f"{missing[0]}: missing; run the {stage}@<shard> stages first (dvc repro)")
         merged = pl.concat([pl.read_parquet(p) for p in paths]).sort("video_id")
         write_parquet(merged, Path(root) / table)
-        print(f"merge {stage}: {merged.height} rows from {n_shards} shard(s) -> {Path(root) / table}")
+        print(f"merge {stage}: {merged.height} rows from {len(shards)} shard(s) -> {Path(root) / table}")
 
 
 if __name__ == "__main__":

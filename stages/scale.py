@@ -12,43 +12,34 @@ import polars as pl
 from fvc.atomic import write_parquet
 from fvc.clips import ScaleParams, scale_corpus
 from fvc.errors import run_main
-from fvc.params import load_params, require, resolve_workers
-from fvc.pervideo.shards import shard_count
+from fvc.params import index_list, load_params, load_section, require, resolve_workers
+from fvc.pervideo.shards import Shard
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shard", type=int, required=True)
-    shard = parser.parse_args().shard
     params = load_params()
-    scale = ScaleParams(
-        frames=require(params, "scale.frames", int),
-        snippet=require(params, "scale.snippet", int),
-        max_dim=require(params, "scale.max_dim", int),
-        multiple_of=require(params, "scale.multiple_of", int),
-        interpolation=require(params, "scale.interpolation", str),
-        letterbox=require(params, "scale.letterbox", bool),
-    )
-    n_shards = shard_count(params.get("shards"))
-    out = f"data/scaled/shards/{shard}"
+    shard = Shard(parser.parse_args().shard, len(index_list(params, "shards")))
+    out = f"data/scaled/shards/{shard.index}"
     started = time.perf_counter()
     clips, rejects, computed = scale_corpus(
         pl.read_parquet("data/index/videos.parquet"),
         copies=pl.read_parquet("data/augmented/augmented.parquet"),
-        shard=(shard, n_shards),
-        params=scale,
+        shard=shard,
+        params=load_section(ScaleParams, params, "scale"),
         root="data/raw",
         out_dir=f"{out}/clips",
         workers=resolve_workers(require(params, "workers", int)),
     )
     # Clip paths relative to data/scaled, where the merged clips.parquet lives.
-    clips = clips.with_columns((pl.lit(f"shards/{shard}/clips/") + pl.col("file")).alias("file"))
+    clips = clips.with_columns((pl.lit(f"shards/{shard.index}/clips/") + pl.col("file")).alias("file"))
     write_parquet(clips, f"{out}/clips.parquet")
     write_parquet(rejects, f"{out}/rejects.parquet")
     shapes = clips.group_by("height", "width").len().sort("len", "height", descending=True)
     buckets = ", ".join(f"{r['height']}x{r['width']}: {r['len']}" for r in shapes.iter_rows(named=True))
     print(
-        f"scale@{shard}: {clips.height} clips, {rejects.height} rejected ({computed} decoded, the rest reused)"
+        f"scale@{shard.index}: {clips.height} clips, {rejects.height} rejected ({computed} decoded, the rest reused)"
         f" in {time.perf_counter() - started:.1f} s -> {out}/ [{buckets}]"
     )
 

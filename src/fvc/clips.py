@@ -14,7 +14,6 @@ import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from fractions import Fraction
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -26,24 +25,12 @@ from fvc.atomic import atomic_path
 from fvc.augment import Recipe, augmented_frame_count, materialise
 from fvc.errors import FvcError
 from fvc.pervideo.cachekey import cache_key, code_digest
-from fvc.pervideo.pool import map_with_cache
-from fvc.pervideo.shards import shard_of
-from fvc.schema import REJECTS
-from fvc.video import INTERPOLATIONS, VideoError, read_frames, sample_frame_indices
+from fvc.pervideo.engine import Task, require_accepted, run_per_video
+from fvc.pervideo.shards import UNSHARDED, Shard
+from fvc.schema import CLIPS
+from fvc.video import INTERPOLATIONS, read_frames, sample_frame_indices
 
 _CODE = (fvc.video, fvc.augment, sys.modules[__name__])  # the code that computes a clip
-
-CLIPS = {
-    "video_id": pl.String,
-    "parent_id": pl.String,  # the video itself, or the parent of an augmented copy
-    "file": pl.String,  # clip file path, relative to the folder holding clips.parquet
-    "frames": pl.Int32,  # T
-    "snippet": pl.Int32,  # consecutive frames per snippet: T = snippets x snippet, snippets in time order
-    "height": pl.Int32,  # H of the stored array (the canvas, if letterboxed)
-    "width": pl.Int32,  # W of the stored array
-    "content_height": pl.Int32,  # rows holding picture (equals height unless letterboxed)
-    "content_width": pl.Int32,
-}
 
 
 @dataclass(frozen=True)
@@ -56,6 +43,13 @@ class ScaleParams:
     letterbox: bool  # pad onto a max_dim x max_dim canvas, as the origin did (for comparison only)
 
     def __post_init__(self) -> None:
+        # Built from params.yaml's section as written (fvc.params.load_section): check the types first.
+        for name in ("frames", "snippet", "max_dim", "multiple_of"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise FvcError(f"params.yaml: scale.{name} = {value!r}, expected an integer")
+        if not isinstance(self.letterbox, bool):
+            raise FvcError(f"params.yaml: scale.letterbox = {self.letterbox!r}, expected true or false")
         if self.frames < 1:
             raise FvcError(f"params.yaml: scale.frames = {self.frames}, expected >= 1")
         if self.snippet < 1 or self.frames % self.snippet:
@@ -66,7 +60,7 @@ class ScaleParams:
             raise FvcError(
                 f"params.yaml: scale.max_dim = {self.max_dim} must be >= scale.multiple_of = {self.multiple_of} >= 1"
             )
-        if self.interpolation not in INTERPOLATIONS:
+        if not isinstance(self.interpolation, str) or self.interpolation not in INTERPOLATIONS:
             raise FvcError(f"params.yaml: scale.interpolation = {self.interpolation!r}, expected area or bilinear")
 
     def key(self, content: str) -> str:
@@ -134,45 +128,43 @@ def sampled_frames(
     return read(indices)
 
 
-def scale_one(task: dict, *, params: ScaleParams, root: str, out_dir: str) -> dict | str:
-    """Scale one video or augmented copy (a probe row plus ``file``, ``parent_id`` and ``recipe``); returns a
-    CLIPS row (``file`` relative to ``out_dir``), or a reject reason.
-    """
-    target = Path(out_dir) / task["file"]
-    h, w = scaled_size(task["height"], task["width"], max_dim=params.max_dim, multiple_of=params.multiple_of)
-    try:
-        # An existing file has the same content hash, recipe and params in its name: it is this clip.
-        if not target.exists():
-            frames = sampled_frames(
-                task,
-                root,
-                num_frames=params.frames,
-                snippet=params.snippet,
-                height=h,
-                width=w,
-                interpolation=params.interpolation,
-            )
-            if params.letterbox:
-                frames = letterbox(frames, params.max_dim)
-            with atomic_path(target) as tmp:
-                with open(tmp, "wb") as fh:
-                    np.save(fh, frames)
-    except VideoError as err:
-        return str(err)
-    except OSError as err:
-        return f"cannot read file ({err.strerror or type(err).__name__})"
-    side = params.max_dim if params.letterbox else None
-    return {
-        "video_id": task["video_id"],
-        "parent_id": task["parent_id"],
-        "file": task["file"],
-        "frames": params.frames,
-        "snippet": params.snippet,
-        "height": side or h,
-        "width": side or w,
-        "content_height": h,
-        "content_width": w,
-    }
+@dataclass(frozen=True)
+class ScaleStep:
+    """The per-video step of scale: one clip task (see clip_tasks) into its entry, the clip's .npy file."""
+
+    params: ScaleParams
+    root: str  # the corpus root the tasks' paths are relative to
+
+    def compute(self, task: dict, entry: Path) -> dict:
+        """Decode, resize (and letterbox) the task's frames into ``entry``; its CLIPS row. VideoError if the
+        frames do not decode, OSError if the file cannot be read."""
+        p = self.params
+        h, w = scaled_size(task["height"], task["width"], max_dim=p.max_dim, multiple_of=p.multiple_of)
+        frames = sampled_frames(
+            task, self.root, num_frames=p.frames, snippet=p.snippet, height=h, width=w, interpolation=p.interpolation
+        )
+        if p.letterbox:
+            frames = letterbox(frames, p.max_dim)
+        with atomic_path(entry) as tmp, open(tmp, "wb") as fh:
+            np.save(fh, frames)
+        return self.load(task, entry)
+
+    def load(self, task: dict, entry: Path) -> dict:
+        """The CLIPS row of the clip in ``entry`` (``file``: its name), from the task and params alone."""
+        p = self.params
+        h, w = scaled_size(task["height"], task["width"], max_dim=p.max_dim, multiple_of=p.multiple_of)
+        side = p.max_dim if p.letterbox else None
+        return {
+            "video_id": task["video_id"],
+            "parent_id": task["parent_id"],
+            "file": entry.name,
+            "frames": p.frames,
+            "snippet": p.snippet,
+            "height": side or h,
+            "width": side or w,
+            "content_height": h,
+            "content_width": w,
+        }
 
 
 def clip_tasks(videos: pl.DataFrame, copies: pl.DataFrame | None, key: Callable[[str], str]) -> list[dict]:
@@ -210,37 +202,17 @@ def scale_corpus(
     out_dir: str | os.PathLike,
     workers: int,
     copies: pl.DataFrame | None = None,
-    shard: tuple[int, int] = (0, 1),
+    shard: Shard = UNSHARDED,
 ) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     """Scale every video of the index, and every augmented copy in ``copies`` (schema AUGMENTED) whose parent
-    is in ``videos``, into ``out_dir``, reusing clips already there. ``shard = (i, n)`` keeps only the videos and
-    copies of shard i of n (fvc.pervideo.shards).
+    is in ``videos``, of ``shard``, into ``out_dir`` (a folder the caller owns), reusing clips already there.
 
-    Returns (clips (schema CLIPS), rejects (video_id, path, reason), number of clips computed this run).
-    Removes files in ``out_dir`` that no current video maps to. Raises FvcError if no clip could be made.
+    Returns (clips (schema CLIPS), rejects (schema REJECTS), number of clips computed this run). Removes files in
+    ``out_dir`` that no current video maps to. Raises FvcError if no clip could be made.
     """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    tasks = [t for t in clip_tasks(videos, copies, params.key) if shard_of(t["video_id"], shard[1]) == shard[0]]
-    expected = {t["file"] for t in tasks}
-    for stale in out_dir.iterdir():  # removed videos, changed params, and temporaries of a killed run
-        if stale.name not in expected:
-            stale.unlink()
-    results, todo = map_with_cache(
-        partial(scale_one, params=params, root=str(root), out_dir=str(out_dir)),
-        tasks,
-        cached=lambda t: (out_dir / t["file"]).exists(),
-        workers=workers,
-        desc="scale",
+    tasks = [Task(t["video_id"], t["path"], t, entry=t["file"]) for t in clip_tasks(videos, copies, params.key)]
+    result = run_per_video(
+        ScaleStep(params, str(root)), tasks, cache_dir=out_dir, workers=workers, desc="scale", shard=shard
     )
-    rows = [r for r in results if isinstance(r, dict)]
-    rejects = [
-        {"video_id": t["video_id"], "path": t["path"], "reason": r}
-        for t, r in zip(tasks, results, strict=True)
-        if isinstance(r, str)
-    ]
-    if not rows and tasks:
-        raise FvcError(f"scale: no video could be scaled ({len(rejects)} rejected)")
-    clips = pl.DataFrame(rows, schema=CLIPS)
-    rejected = pl.DataFrame(rejects, schema=REJECTS)
-    return clips, rejected, todo
+    require_accepted(len(result.rows), result.rejects, "scale")
+    return pl.DataFrame(list(result.rows.values()), schema=CLIPS), result.rejects, result.computed

@@ -57,7 +57,7 @@ def test_broken_files_become_rejects_and_the_rest_goes_on(small_corpus: Path) ->
 
 
 def test_frames_above_max_pixels_are_refused(small_corpus: Path) -> None:
-    with pytest.raises(FvcError, match="no valid video among 8 listed.*exceeds ingest.max_pixels=100"):
+    with pytest.raises(FvcError, match="manifest.csv: no valid video among 8; first: .*exceeds ingest.max_pixels=100"):
         ingest(small_corpus, max_pixels=100, workers=1)
 
 

@@ -75,3 +75,16 @@ def test_the_cache_is_the_same_on_another_checkout(small_corpus: Path, tmp_path:
     assert names == sorted(p.name for p in (tmp_path / "b").iterdir())
     for name in names:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_a_rejected_file_is_not_probed_again(small_corpus: Path, tmp_path: Path, probed: list[str]) -> None:
+    # Its reason follows from its content, max_pixels and the code, which its cache key covers.
+    (small_corpus.parent / "notes.mp4").write_text("not a video\n")
+    with small_corpus.open("a", encoding="utf-8") as fh:
+        fh.write("notes,notes.mp4,fake,gx,,\n")
+    first = ingest(small_corpus, max_pixels=10**7, workers=1, cache_dir=tmp_path / "cache")
+    assert first.rejects["video_id"].to_list() == ["notes"] and "notes.mp4" in probed
+    probed.clear()
+    again = ingest(small_corpus, max_pixels=10**7, workers=1, cache_dir=tmp_path / "cache")
+    assert probed == []
+    assert_frame_equal(again.rejects, first.rejects)

@@ -17,6 +17,7 @@ from fvc.clips import ScaleParams, scale_corpus
 from fvc.corpus.ingest import ingest
 from fvc.features import CLIP_FEATURES, CODEC_FEATURES, VIDEO_FEATURES
 from fvc.features.extract import FeatureParams, extract_features, feature_tasks
+from fvc.pervideo.shards import Shard
 
 SCALE = ScaleParams(frames=4, snippet=2, max_dim=32, multiple_of=16, interpolation="area", letterbox=False)
 AUGMENT = AugmentParams(copies=1, spatial_ops=2, temporal_prob=0.5, ops=ALL_OPS)
@@ -132,10 +133,23 @@ def test_scale_shards_partition_the_clips(corpus: Corpus, tmp_path: Path) -> Non
             out_dir=tmp_path / f"shard{i}",  # each shard owns its folder: a shard removes files it does not map to
             workers=1,
             copies=corpus.copies,
-            shard=(i, 2),
+            shard=Shard(i, 2),
         )[0]
         for i in range(2)
     ]
     assert all(s.height for s in shards)
     assert not set(shards[0]["video_id"]) & set(shards[1]["video_id"])
     assert_frame_equal(pl.concat(shards).sort("video_id"), corpus.clips.sort("video_id"))
+
+
+def test_a_damaged_clip_is_a_reject_and_is_retried_once_remade(corpus: Corpus, tmp_path: Path) -> None:
+    row = corpus.clips.row(0, named=True)
+    clip = corpus.clip_root / row["file"]
+    good = clip.read_bytes()
+    clip.write_bytes(good[: len(good) // 2])
+    table, rejects, _ = _extract(corpus, tmp_path / "cache")
+    assert table.height == 15 and rejects["video_id"].to_list() == [row["video_id"]]
+    assert rejects["reason"].item().startswith(f"cannot read {clip.name} (damaged clip array: ")
+    clip.write_bytes(good)
+    table, rejects, computed = _extract(corpus, tmp_path / "cache")
+    assert (table.height, rejects.height, computed) == (16, 0, 1)

@@ -9,11 +9,10 @@ owns, so a rerun computes only new or changed videos and a killed run loses at m
 
 from __future__ import annotations
 
-import json
+import errno
 import os
 import sys
 from dataclasses import asdict, dataclass
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -23,21 +22,14 @@ import fvc.augment
 import fvc.clips
 import fvc.features
 import fvc.video
-from fvc.atomic import write_text
 from fvc.clips import clip_tasks, frame_count, sampled_frames
 from fvc.errors import FvcError
-from fvc.features import (
-    CLIP_FEATURES,
-    CODEC_FEATURES,
-    VIDEO_FEATURES,
-    clip_features,
-    codec_features,
-    video_features,
-)
+from fvc.features import clip_features, codec_features, video_features
 from fvc.pervideo.cachekey import cache_key, code_digest
-from fvc.pervideo.pool import map_with_cache
-from fvc.schema import REJECTS
-from fvc.video import VideoError, feature_frame_count
+from fvc.pervideo.engine import Task, load_json, require_accepted, run_per_video, save_json
+from fvc.pervideo.shards import UNSHARDED, Shard
+from fvc.schema import feature_schema
+from fvc.video import feature_frame_count
 
 _CODE = (fvc.video, fvc.augment, fvc.features, fvc.clips, sys.modules[__name__])
 
@@ -46,44 +38,43 @@ _CODE = (fvc.video, fvc.augment, fvc.features, fvc.clips, sys.modules[__name__])
 class FeatureParams:
     codec_cues: bool  # add CODEC_FEATURES (bit rate, fps, pixels): shortcut risks, off by default
 
-
-def feature_schema(params: FeatureParams) -> dict[str, pl.DataType]:
-    """Columns of data/features/features.parquet: ids, then VIDEO_FEATURES, CLIP_FEATURES, [CODEC_FEATURES]."""
-    columns = [*VIDEO_FEATURES, *CLIP_FEATURES, *(CODEC_FEATURES if params.codec_cues else ())]
-    return {"video_id": pl.String, "parent_id": pl.String, **dict.fromkeys(columns, pl.Float64)}
+    def __post_init__(self) -> None:
+        if not isinstance(self.codec_cues, bool):
+            raise FvcError(f"params.yaml: features.codec_cues = {self.codec_cues!r}, expected true or false")
 
 
-def features_one(task: dict, *, params: FeatureParams, root: str, clip_root: str, cache_dir: str) -> dict | str:
-    """The feature row of one video or copy (a clip task from scale plus its clip's ``clip_file``, relative to
-    ``clip_root``), cached in ``cache_dir``; or a reject reason.
-    """
-    cached = Path(cache_dir) / task["cache_file"]
-    if cached.exists():
-        return json.loads(cached.read_text(encoding="utf-8"))
-    try:
+@dataclass(frozen=True)
+class FeatureStep:
+    """The per-video step of features: one feature task (see feature_tasks) into its entry, the row as JSON."""
+
+    params: FeatureParams
+    root: str  # the corpus root the tasks' paths are relative to
+    clip_root: str  # the folder the tasks' clip files are relative to
+
+    def compute(self, task: dict, entry: Path | None) -> dict:
+        """The feature row (schema feature_schema) of the task's video or copy. VideoError if its frames do not
+        decode, OSError if the video or its clip cannot be read."""
         frames = sampled_frames(
             task,
-            root,
+            self.root,
             num_frames=feature_frame_count(frame_count(task)),
             snippet=1,
             height=task["height"],
             width=task["width"],
             interpolation="area",
         )
-        clip = np.load(Path(clip_root) / task["clip_file"])
-    except VideoError as err:
-        return str(err)
-    except (OSError, ValueError) as err:
-        return f"cannot read {task['clip_file']} or the video ({type(err).__name__}: {str(err)[:120]})"
-    top = (clip.shape[1] - task["content_height"]) // 2
-    left = (clip.shape[2] - task["content_width"]) // 2
-    picture = clip[:, top : top + task["content_height"], left : left + task["content_width"]]
-    row = {"video_id": task["video_id"], "parent_id": task["parent_id"], **video_features(frames)}
-    row |= clip_features(picture)
-    if params.codec_cues:
-        row |= codec_features(*(task[k] for k in ("size_bytes", "duration_s", "fps", "width", "height")))
-    write_text(json.dumps(row), cached)
-    return row
+        clip = _load_clip(Path(self.clip_root) / task["clip_file"])
+        top = (clip.shape[1] - task["content_height"]) // 2
+        left = (clip.shape[2] - task["content_width"]) // 2
+        picture = clip[:, top : top + task["content_height"], left : left + task["content_width"]]
+        row = {"video_id": task["video_id"], "parent_id": task["parent_id"], **video_features(frames)}
+        row |= clip_features(picture)
+        if self.params.codec_cues:
+            row |= codec_features(*(task[k] for k in ("size_bytes", "duration_s", "fps", "width", "height")))
+        return save_json(row, entry)
+
+    def load(self, task: dict, entry: Path) -> dict:
+        return load_json(entry)
 
 
 def extract_features(
@@ -94,41 +85,21 @@ def extract_features(
     clip_root: str | os.PathLike,
     cache_dir: str | os.PathLike,
     workers: int,
+    shard: Shard = UNSHARDED,
 ) -> tuple[pl.DataFrame, pl.DataFrame, int]:
-    """Features of every task (clip tasks of scale joined with their clips' rows), reusing cached rows.
+    """Features of every task of ``shard`` (see feature_tasks), each cached as ``<video_id>-<key>.json`` in
+    ``cache_dir`` (a folder the caller owns), with ``key`` over its clip, recipe, params and code.
 
     Returns (features (feature_schema), rejects (schema REJECTS), number computed this run). Cache files no
     task maps to are removed. Raises FvcError if tasks exist but none gave features.
     """
-    cache_dir = Path(cache_dir)
-    cache_dir.mkdir(parents=True, exist_ok=True)
     code = code_digest(*_CODE)
-    tasks = [
-        {
-            **t,
-            "cache_file": f"{t['video_id']}-"
-            + cache_key(clip=t["clip_file"], recipe=t.get("recipe"), params=asdict(params), code=code)
-            + ".json",
-        }
-        for t in tasks
-    ]
-    expected = {t["cache_file"] for t in tasks}
-    for stale in cache_dir.iterdir():  # removed videos, changed params or code, temporaries of a killed run
-        if stale.name not in expected:
-            stale.unlink()
-    worker = partial(features_one, params=params, root=str(root), clip_root=str(clip_root), cache_dir=str(cache_dir))
-    results, todo = map_with_cache(
-        worker, tasks, cached=lambda t: (cache_dir / t["cache_file"]).exists(), workers=workers, desc="features"
-    )
-    rows = [r for r in results if isinstance(r, dict)]
-    rejects = [
-        {"video_id": t["video_id"], "path": t["path"], "reason": r}
-        for t, r in zip(tasks, results, strict=True)
-        if isinstance(r, str)
-    ]
-    if tasks and not rows:
-        raise FvcError(f"features: no video gave features ({len(rejects)} rejected)")
-    return pl.DataFrame(rows, schema=feature_schema(params)), pl.DataFrame(rejects, schema=REJECTS), todo
+    jobs = [Task(t["video_id"], t["path"], t, entry=f"{t['video_id']}-{_key(t, params, code)}.json") for t in tasks]
+    step = FeatureStep(params, str(root), str(clip_root))
+    result = run_per_video(step, jobs, cache_dir=cache_dir, workers=workers, desc="features", shard=shard)
+    require_accepted(len(result.rows), result.rejects, "features")
+    table = pl.DataFrame(list(result.rows.values()), schema=feature_schema(params.codec_cues))
+    return table, result.rejects, result.computed
 
 
 def feature_tasks(videos: pl.DataFrame, copies: pl.DataFrame | None, clips: pl.DataFrame) -> list[dict]:
@@ -146,3 +117,17 @@ def feature_tasks(videos: pl.DataFrame, copies: pl.DataFrame | None, clips: pl.D
         for task in clip_tasks(videos, copies, key=lambda content: "")
         if task["video_id"] in by_id
     ]
+
+
+def _key(task: dict, params: FeatureParams, code: str) -> str:
+    # The clip's file name keys its video's content, recipe and scale params, so it stands for all of them.
+    return cache_key(clip=task["clip_file"], recipe=task.get("recipe"), params=asdict(params), code=code)
+
+
+def _load_clip(path: Path) -> np.ndarray:
+    try:
+        return np.load(path)
+    except ValueError as err:
+        # A damaged clip (a disk error, a hand edit) is an unreadable file, not a property of the video: as an
+        # OSError its reject is not cached, so once the clip is remade (delete it, rerun scale) features retries.
+        raise OSError(errno.EIO, f"damaged clip array: {str(err)[:120]}", str(path)) from None

@@ -18,7 +18,8 @@ def parallel_map(fn: Callable[[T], R], items: Sequence[T], *, workers: int, desc
     """Apply ``fn`` to each item on ``workers`` processes (1: in this process) with a tqdm bar.
 
     Results come back in the order of ``items``, so output does not depend on the worker count.
-    ``fn`` must be a module-level function and must not raise for bad input it can report as a value.
+    ``fn`` must be picklable (a module-level function, or a partial of one); an exception it raises stops the
+    map, so per-video work reports a bad video as a value (fvc.pervideo.engine does).
     """
     bar = tqdm(total=len(items), desc=desc, unit="video", leave=False, disable=None)
     try:
@@ -29,20 +30,6 @@ def parallel_map(fn: Callable[[T], R], items: Sequence[T], *, workers: int, desc
             return [_tick(bar, r) for r in pool.map(fn, items, chunksize=chunksize)]
     finally:
         bar.close()
-
-
-def map_with_cache(
-    fn: Callable[[T], R], items: Sequence[T], *, cached: Callable[[T], bool], workers: int, desc: str
-) -> tuple[list[R], int]:
-    """``fn`` over ``items`` where ``fn`` reads a per-item cache: items with ``cached(item)`` true run here (a
-    cache read is cheaper than shipping the item to a worker), the rest on ``workers`` processes.
-
-    Returns (results in the order of ``items``, the number of items that were not cached).
-    """
-    todo = [i for i, item in enumerate(items) if not cached(item)]
-    fresh = dict(zip(todo, parallel_map(fn, [items[i] for i in todo], workers=workers, desc=desc), strict=True))
-    with _torch_threads(1):
-        return [fresh[i] if i in fresh else fn(item) for i, item in enumerate(items)], len(todo)
 
 
 @contextlib.contextmanager

@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 from fvc.atomic import atomic_path, write_text
 from fvc.errors import FvcError
+from fvc.pervideo.stale import remove_stale_files
 from fvc.synth.encode import H264Writer
 from fvc.synth.plan import SIZES, Rendition, build_plan
 
@@ -109,10 +110,7 @@ def generate_corpus(
                     bar.update(1)
 
     rows = manifest_rows(plan)
-    expected = {Path(row["path"]).name for row in rows}
-    for p in videos.iterdir():
-        if p.name not in expected and (p.is_file() or p.is_symlink()):
-            p.unlink()
+    remove_stale_files(videos, {Path(row["path"]).name for row in rows})
     text = (
         ",".join(MANIFEST_COLUMNS) + "\n" + "".join(",".join(row[c] for c in MANIFEST_COLUMNS) + "\n" for row in rows)
     )
