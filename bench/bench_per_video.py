@@ -44,10 +44,7 @@ def run_per_video_stages(manifest: Path, work: Path, params: dict, workers: int)
     times["ingest"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    folds = stratified_group_folds(
-        videos, n_splits=len(params["cv"]["folds"]), group_column=params["cv"]["group_column"], seed=params["seed"]
-    )
-    copies = plan_copies(folds, params=AugmentParams(**params["augment"]), seed=params["seed"])
+    copies = _copies(videos, params)
     times["split + augment"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -75,15 +72,20 @@ def run_per_video_stages(manifest: Path, work: Path, params: dict, workers: int)
     return times
 
 
+def _copies(videos, params: dict):
+    """The split and the augmented copies' recipes, as the split and augment stages make them."""
+    folds = stratified_group_folds(
+        videos, n_splits=len(params["cv"]["folds"]), group_column=params["cv"]["group_column"], seed=params["seed"]
+    )
+    return plan_copies(folds, params=AugmentParams(**params["augment"]), seed=params["seed"])
+
+
 def features_seconds(manifest: Path, work: Path, params: dict, workers: int) -> float:
     """The features stage alone, from an empty cache (clips already scaled under ``work``)."""
     videos = ingest(
         manifest, max_pixels=params["ingest"]["max_pixels"], workers=2, cache_dir=work / "ingest-cache"
     ).videos
-    folds = stratified_group_folds(
-        videos, n_splits=len(params["cv"]["folds"]), group_column=params["cv"]["group_column"], seed=params["seed"]
-    )
-    copies = plan_copies(folds, params=AugmentParams(**params["augment"]), seed=params["seed"])
+    copies = _copies(videos, params)
     clips, _, _ = scale_corpus(
         videos,
         copies=copies,

@@ -10,6 +10,7 @@ import torch
 
 from fvc.errors import FvcError
 from fvc.models import build_model, list_models
+from tests.train.helpers import train_section
 
 TINY = {"stem_width": 4, "widths": [8, 8]}
 
@@ -78,7 +79,7 @@ def test_the_origins_5e_is_refused_for_training_with_its_reason() -> None:
     from fvc.train import TrainParams
 
     with pytest.raises(FvcError, match=r"train\.model = 'origin_5e' cannot be trained: .*memory benchmark"):
-        TrainParams.from_params({"train": {**TRAIN_SECTION, "model": "origin_5e"}})
+        TrainParams.from_params({"train": train_section(model="origin_5e")})
     assert build_model("origin_5e", dropout=0.5, snippet=4, widths=[4]).head.out_features == 1  # still builds
 
 
@@ -100,23 +101,3 @@ def test_a_feature_builder_must_build_a_pipeline_with_prune_and_classify(monkeyp
     register("bare_logreg", kind="features")(lambda seed=0: LogisticRegression(random_state=seed))
     with pytest.raises(TypeError, match=r"must build a Pipeline with steps \('prune', 'classify'\)"):
         build_feature_model("bare_logreg")
-
-
-TRAIN_SECTION = dict(
-    model="variable_ar_cnn",
-    epochs=1,
-    batch_size=1,
-    effective_batch_size=1,
-    lr=1e-3,
-    betas=[0.9, 0.999],
-    weight_decay=0.0,
-    warmup_epochs=0,
-    warmup_factor=0.1,
-    grad_clip=1.0,
-    patience=1,
-    dropout=0.5,
-    amp="off",
-    val_fraction=0.25,
-    class_weighting=True,
-    threshold=0.5,
-)

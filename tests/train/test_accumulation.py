@@ -16,6 +16,7 @@ from fvc.train.clip_model import ClipTraining, train_one_epoch
 from fvc.train.dataset import ClipDataset
 from fvc.train.early_stopping import EarlyStopping
 from fvc.train.params import TrainParams
+from tests.train.helpers import train_section
 
 
 class MeanLogit(nn.Module):
@@ -64,7 +65,7 @@ def test_each_step_is_the_gradient_of_its_groups_mean_loss(tmp_path: Path) -> No
         return step(*args, **kwargs)
 
     optimizer.step = recording_step  # type: ignore[method-assign]
-    params = TrainParams(**{**_TRAIN, "batch_size": 2, "effective_batch_size": 4, "grad_clip": 1e9})
+    params = TrainParams(**train_section(batch_size=2, effective_batch_size=4, grad_clip=1e9))
     training = ClipTraining(
         model=model,
         optimizer=optimizer,
@@ -89,23 +90,3 @@ def test_each_step_is_the_gradient_of_its_groups_mean_loss(tmp_path: Path) -> No
         criterion(reference(batch["x"]), batch["y"]).backward()
         for got, expected in zip(grads, (reference.w.grad, reference.b.grad), strict=True):
             torch.testing.assert_close(got, expected)
-
-
-_TRAIN = dict(
-    model="variable_ar_cnn",
-    epochs=1,
-    batch_size=1,
-    effective_batch_size=1,
-    lr=1.0,
-    betas=(0.9, 0.999),
-    weight_decay=0.0,
-    warmup_epochs=0,
-    warmup_factor=0.1,
-    grad_clip=1.0,
-    patience=1,
-    dropout=0.5,
-    amp="off",
-    val_fraction=0.25,
-    class_weighting=False,
-    threshold=0.5,
-)

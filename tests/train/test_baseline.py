@@ -13,25 +13,8 @@ import pytest
 from fvc.errors import FvcError
 from fvc.folds import stratified_group_folds
 from fvc.train import FeatureBaseline, TrainParams, run_fold
+from tests.train.helpers import train_section
 
-TRAIN = dict(
-    model="logreg",
-    epochs=1,
-    batch_size=2,
-    effective_batch_size=4,
-    lr=5e-3,
-    betas=(0.9, 0.999),
-    weight_decay=1e-4,
-    warmup_epochs=1,
-    warmup_factor=0.1,
-    grad_clip=1.0,
-    patience=5,
-    dropout=0.5,
-    amp="off",
-    val_fraction=0.25,
-    class_weighting=True,
-    threshold=0.5,
-)
 FEATURES = ("f_shifted", "f_noise", "f_copy_of_shifted")
 
 
@@ -69,7 +52,7 @@ def _fit(tmp_path: Path, features: pl.DataFrame, folds: pl.DataFrame, fold: int 
     return run_fold(
         fold,
         FeatureBaseline(),
-        params=TrainParams(**TRAIN),
+        params=TrainParams(**train_section(model="logreg", epochs=1)),
         model_options={},
         seed=42,
         table=features,

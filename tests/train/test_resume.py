@@ -13,25 +13,8 @@ import polars as pl
 import pytest
 
 from fvc.train import TrainParams
+from tests.train.helpers import TRAIN
 
-TRAIN = dict(
-    model="variable_ar_cnn",
-    epochs=5,
-    batch_size=2,
-    effective_batch_size=4,
-    lr=5e-3,
-    betas=(0.9, 0.999),
-    weight_decay=1e-4,
-    warmup_epochs=1,
-    warmup_factor=0.1,
-    grad_clip=1.0,
-    patience=5,
-    dropout=0.5,
-    amp="off",
-    val_fraction=0.25,
-    class_weighting=True,
-    threshold=0.5,
-)
 MODEL = {"stem_width": 4, "widths": [8, 8, 8], "forensic_inputs": True}
 
 RUNNER = textwrap.dedent(

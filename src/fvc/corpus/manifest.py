@@ -36,6 +36,28 @@ def read_manifest(manifest: str | os.PathLike, *, check_files: bool = True) -> p
     """
     manifest = Path(manifest)
     root = manifest.parent.resolve()
+    reader = _csv_reader(manifest)
+    header = reader.fieldnames
+    rows: list[dict[str, str]] = []
+    seen: dict[str, int] = {}
+    for row in _csv_rows(reader, manifest):
+        where = f"{manifest}: line {reader.line_num}"
+        if any(v.strip() for v in row.get(None) or []):  # DictReader's restkey: fields beyond the header
+            raise FvcError(
+                f"{where}: {len(header) + len(row[None])} fields but {len(header)} columns"
+                " (quote fields that contain commas)"
+            )
+        rec = _checked_row(row, where, seen)
+        seen[rec["video_id"]] = reader.line_num
+        rec["path"] = inside_root(root, rec["path"], f"{where}, column path", check_files=check_files)
+        rows.append(rec)
+    if not rows:
+        raise FvcError(f"{manifest}: no rows; expected one row per video")
+    return pl.DataFrame(rows, schema={c: pl.String for c in (*MANIFEST_REQUIRED, *MANIFEST_OPTIONAL)})
+
+
+def _csv_reader(manifest: Path) -> csv.DictReader:
+    """A DictReader over the manifest's text with a checked, stripped header; FvcError naming the problem."""
     try:
         raw = manifest.read_bytes()
     except FileNotFoundError:
@@ -45,7 +67,6 @@ def read_manifest(manifest: str | os.PathLike, *, check_files: bool = True) -> p
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
         raise FvcError(f"{manifest}: line {line}: not UTF-8 text (byte 0x{raw[err.start]:02x})") from None
-
     # strict: an unbalanced quote raises instead of silently swallowing the rest of the file into one field.
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     try:
@@ -62,41 +83,30 @@ def read_manifest(manifest: str | os.PathLike, *, check_files: bool = True) -> p
     if repeated:  # DictReader would silently keep the last one
         raise FvcError(f"{manifest}: line 1: column(s) {', '.join(repeated)} appear more than once")
     reader.fieldnames = header
+    return reader
 
-    rows: list[dict[str, str]] = []
-    seen: dict[str, int] = {}
-    for row in _csv_rows(reader, manifest):
-        line = reader.line_num
-        if any(v.strip() for v in row.get(None) or []):  # DictReader's restkey: fields beyond the header
-            raise FvcError(
-                f"{manifest}: line {line}: {len(header) + len(row[None])} fields but {len(header)} columns"
-                " (quote fields that contain commas)"
-            )
-        rec = {k: (row.get(k) or "").strip() for k in (*MANIFEST_REQUIRED, *MANIFEST_OPTIONAL)}
-        for col in MANIFEST_REQUIRED:
-            if not rec[col]:
-                raise FvcError(f"{manifest}: line {line}, column {col}: empty value")
-        # Later stages name files after the id (scale: <video_id>-<key>.npy): a separator would write elsewhere.
-        if any(c in "/\\" or not c.isprintable() for c in rec["video_id"]):
-            raise FvcError(
-                f"{manifest}: line {line}, column video_id: {rec['video_id']!r} is used as a file name;"
-                " it must not contain path separators or control characters"
-            )
-        if rec["video_id"] in seen:
-            raise FvcError(
-                f"{manifest}: line {line}, column video_id: duplicate id {rec['video_id']!r}"
-                f" (first on line {seen[rec['video_id']]})"
-            )
-        seen[rec["video_id"]] = line
-        if rec["label"] not in LABELS:
-            raise FvcError(f"{manifest}: line {line}, column label: {rec['label']!r}, expected real or fake")
-        rec["path"] = inside_root(root, rec["path"], f"{manifest}: line {line}, column path", check_files=check_files)
-        rec["source"] = rec["source"] or rec["group"]
-        rec["method"] = rec["method"] or ("none" if rec["label"] == "real" else "unknown")
-        rows.append(rec)
-    if not rows:
-        raise FvcError(f"{manifest}: no rows; expected one row per video")
-    return pl.DataFrame(rows, schema={c: pl.String for c in (*MANIFEST_REQUIRED, *MANIFEST_OPTIONAL)})
+
+def _checked_row(row: dict, where: str, seen: dict[str, int]) -> dict[str, str]:
+    """One manifest row's values, stripped and defaulted; FvcError naming ``where`` and the column."""
+    rec = {k: (row.get(k) or "").strip() for k in (*MANIFEST_REQUIRED, *MANIFEST_OPTIONAL)}
+    for col in MANIFEST_REQUIRED:
+        if not rec[col]:
+            raise FvcError(f"{where}, column {col}: empty value")
+    # Later stages name files after the id (scale: <video_id>-<key>.npy): a separator would write elsewhere.
+    if any(c in "/\\" or not c.isprintable() for c in rec["video_id"]):
+        raise FvcError(
+            f"{where}, column video_id: {rec['video_id']!r} is used as a file name;"
+            " it must not contain path separators or control characters"
+        )
+    if rec["video_id"] in seen:
+        raise FvcError(
+            f"{where}, column video_id: duplicate id {rec['video_id']!r} (first on line {seen[rec['video_id']]})"
+        )
+    if rec["label"] not in LABELS:
+        raise FvcError(f"{where}, column label: {rec['label']!r}, expected real or fake")
+    rec["source"] = rec["source"] or rec["group"]
+    rec["method"] = rec["method"] or ("none" if rec["label"] == "real" else "unknown")
+    return rec
 
 
 @register_layout("manifest")
