@@ -4,7 +4,7 @@ so a hang is a timeout rather than a stuck test run).
 Each mutant of a valid tiny video gets 1 to 4 edits (flip a bit, insert 1-8 random bytes, delete 1-8 bytes).
 It must probe or raise VideoError; one that probes must also read (scale's path) or raise VideoError.
 Prints one JSON object: counts per outcome and the unexpected exceptions, if any. The base video is encoded
-byte-identically run to run (see ENV_NOTES: x264 asm=0, VP9 row-mt=0, bitexact muxing), so the mutants are a
+byte-identically run to run (x264 asm=0, VP9 row-mt=0, bitexact muxing: fvc.synth.encode), so the mutants are a
 function of the seed alone.
 """
 

@@ -4,33 +4,15 @@ DVC colours a plot's series by revision and by file, never by a column inside on
 that DVC renders holds exactly one series: ``dvc plots diff main HEAD`` then draws one pooled ROC curve per
 revision. Per-fold curves go to ``*_folds.json`` (a ``fold`` column, for DuckDB or a custom template) and to the PNGs.
 
-Files of ``write_plot_data(predictions, out_dir)`` and the top-level ``plots:`` entries of ``dvc.yaml`` that fit
-them (``out_dir = results/plots``)::
+``write_plot_data(predictions, "results/plot_data")`` writes the files that the top-level ``plots:`` block of
+``dvc.yaml`` draws: ``roc.json`` (pooled ROC: fold "pooled", fpr, tpr, threshold), ``precision_recall.json``
+(pooled PR), ``confusion.json`` (one row per video: actual, predicted, "real" | "fake") and ``fold_metrics.csv``
+(fold, auc_roc, ap, eer, f1, accuracy, precision, recall, log_loss, n, n_fake; drawn as AUC per fold).
+``write_png_plots(..., "results/plots")`` draws the PNGs, which dvc.yaml lists as a folder of images. The stage
+also writes ``results/plot_data/learning_curves.csv`` (fvc.evaluate.collect.learning_curves), drawn per fold
+through the custom template ``.dvc/plots/per_fold.json``.
 
-    plots:
-      - results/plots/roc.json:              # pooled ROC: [{fold: "pooled", fpr, tpr, threshold}]
-          template: simple
-          x: fpr
-          y: tpr
-          title: ROC (pooled out-of-fold)
-      - results/plots/precision_recall.json: # pooled PR: [{fold: "pooled", recall, precision}]
-          template: simple
-          x: recall
-          y: precision
-          title: Precision-recall (pooled out-of-fold)
-      - results/plots/confusion.json:        # one row per video: [{actual, predicted}], 'real' | 'fake'
-          template: confusion
-          x: actual
-          y: predicted
-          title: Confusion matrix (pooled, threshold 0.5)
-      - results/plots/fold_metrics.csv:      # fold,auc_roc,ap,eer,f1,accuracy,precision,recall,log_loss,n,n_fake
-          template: bar_horizontal
-          x: auc_roc
-          y: fold
-          title: AUC-ROC per fold
-      - results/figures:                     # write_png_plots(..., "results/figures"): shown as images
-
-The PNGs go to a folder of their own: a folder listed under ``plots:`` is rendered file by file, and JSON files
+The PNGs go to a folder of their own: a folder listed under ``plots:`` is rendered file by file, and data files
 next to the PNGs would be drawn again with the default template. ``roc_folds.json`` and
 ``precision_recall_folds.json`` (all folds + pooled, ``fold`` is ``fold_<k>`` or ``pooled``) are not listed: with
 the built-in templates their series would be joined into one line.
