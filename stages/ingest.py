@@ -18,6 +18,7 @@ def main() -> None:
     result = ingest(
         "data/raw",
         layout=require(params, "ingest.layout", str),
+        options=require(params, "ingest.options", dict),
         max_pixels=require(params, "ingest.max_pixels", int),
         workers=resolve_workers(require(params, "workers", int)),
         cache_dir="data/index/cache",

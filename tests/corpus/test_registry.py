@@ -56,8 +56,8 @@ def test_a_relative_root_gives_paths_relative_to_it(corpus: Path, monkeypatch: p
 
 
 def test_an_unknown_layout_names_the_param_and_the_known_layouts(corpus: Path) -> None:
-    with pytest.raises(FvcError, match=r"^params.yaml: ingest.layout = 'ffpp' is not .*; known: .*manifest") as err:
-        read_corpus(corpus, layout="ffpp")
+    with pytest.raises(FvcError, match=r"^params.yaml: ingest.layout = 'nosuch' is not .*; known: .*manifest") as err:
+        read_corpus(corpus, layout="nosuch")
     assert "\n" not in str(err.value)
 
 

@@ -127,6 +127,8 @@ CASES = [
 ]
 IDS = [case[0] for case in CASES]
 
+STAGE_PARAMS = "workers: 1\ningest:\n  layout: manifest\n  options: {}\n  max_pixels: 8847360\n"
+
 
 @pytest.mark.parametrize(("case_id", "build", "message"), CASES, ids=IDS)
 def test_one_fvc_error_names_the_problem(tmp_path: Path, case_id: str, build, message: str) -> None:
@@ -142,7 +144,7 @@ def test_one_fvc_error_names_the_problem(tmp_path: Path, case_id: str, build, me
 def test_ingest_stage_exits_with_one_line_and_writes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, case_id: str, build, message: str
 ) -> None:
-    (tmp_path / "params.yaml").write_text("workers: 1\ningest:\n  layout: manifest\n  max_pixels: 8847360\n")
+    (tmp_path / "params.yaml").write_text(STAGE_PARAMS)
     build(tmp_path / "data" / "raw")
     monkeypatch.chdir(tmp_path)
     with pytest.raises(SystemExit) as exit_:
@@ -157,7 +159,7 @@ def test_ingest_stage_exits_with_one_line_and_writes_nothing(
 def test_a_failed_ingest_leaves_the_previous_outputs_alone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
-    (tmp_path / "params.yaml").write_text("workers: 1\ningest:\n  layout: manifest\n  max_pixels: 8847360\n")
+    (tmp_path / "params.yaml").write_text(STAGE_PARAMS)
     _text(f"{HEADER}a,../../etc/passwd,real,g\n")(tmp_path / "data" / "raw")
     index = tmp_path / "data" / "index"
     index.mkdir(parents=True)

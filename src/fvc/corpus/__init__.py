@@ -3,7 +3,7 @@
 Importing this package registers every layout: importing a layout module runs its ``@register_layout``.
 """
 
-from fvc.corpus import manifest  # noqa: F401  (registrations)
+from fvc.corpus import celebdf, dfdc, ffpp, fvc_corpus, manifest  # noqa: F401  (registrations)
 from fvc.corpus.registry import INDEX_COLUMNS, list_layouts, read_corpus, register_layout
 
 __all__ = ["INDEX_COLUMNS", "list_layouts", "read_corpus", "register_layout"]

@@ -55,10 +55,12 @@ def ingest(
     max_pixels: int,
     workers: int,
     layout: str = "manifest",
+    options: dict | None = None,
     cache_dir: str | os.PathLike | None = None,
 ) -> IngestResult:
-    """List the videos of the corpus in folder ``corpus`` with its ``layout``'s reader (fvc.corpus.read_corpus;
-    for the manifest layout ``corpus`` may also be the manifest.csv itself) and probe each on ``workers`` processes.
+    """List the videos of the corpus in folder ``corpus`` with its ``layout``'s reader and ``options``
+    (fvc.corpus.read_corpus; for the manifest layout ``corpus`` may also be the manifest.csv itself) and probe each
+    on ``workers`` processes.
 
     A video that cannot be used becomes a reject with a one-line reason. With ``cache_dir``, each file's outcome
     is cached there under a key of its content hash (sha256), ``max_pixels`` and the probing code, so a rerun
@@ -69,7 +71,7 @@ def ingest(
     root = Path(corpus)
     if layout == "manifest" and root.name == MANIFEST_NAME:
         root = root.parent
-    table = read_corpus(root, layout)
+    table = read_corpus(root, layout, **(options or {}))
     root = root.resolve()
     tasks = [Task(r["video_id"], r["path"], str(root / r["path"])) for r in table.iter_rows(named=True)]
     unreadable = pl.DataFrame(schema=REJECTS)
