@@ -34,7 +34,6 @@ def test_whole_pipeline_two_folds_two_epochs(repo_copy) -> None:
     set_params(
         root,
         **{
-            "cv.folds": [0, 1],
             "train.epochs": 2,
             "train.val_fraction": 0.45,
             "scale.frames": 4,
@@ -43,9 +42,11 @@ def test_whole_pipeline_two_folds_two_epochs(repo_copy) -> None:
             "models.variable_ar_cnn.widths": [16, 16, 16],
         },
     )
-    repo_copy(["dvc", "repro"])
+    repo_copy(["dvc", "exp", "run", "-S", "cv.folds=[0,1]"])  # the fold list, set as users set it
     metrics = json.loads((root / "results/metrics.json").read_text())
     assert set(metrics["folds"]) == {"fold_0", "fold_1"}
+    curves = pl.read_csv(root / "results/plot_data/learning_curves.csv")
+    assert sorted(curves["fold"].unique()) == [0, 1] and curves.height == 4  # 2 folds x 2 epochs
     assert 0.0 <= metrics["mean"]["auc_roc"] <= 1.0
     assert "train@2" not in repo_copy(["dvc", "dag"]).stdout  # the fold list is params.yaml's cv.folds
     for fold in (0, 1):
