@@ -48,14 +48,7 @@ def run_per_video_stages(manifest: Path, work: Path, params: dict, workers: int)
     times["split + augment"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    clips, _, _ = scale_corpus(
-        videos,
-        copies=copies,
-        params=ScaleParams(**params["scale"]),
-        root=manifest.parent,
-        out_dir=work / "clips",
-        workers=workers,
-    )
+    clips = _scale(videos, copies, manifest, work, params, workers)
     times["scale"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -80,20 +73,26 @@ def _copies(videos, params: dict):
     return plan_copies(folds, params=AugmentParams(**params["augment"]), seed=params["seed"])
 
 
-def features_seconds(manifest: Path, work: Path, params: dict, workers: int) -> float:
-    """The features stage alone, from an empty cache (clips already scaled under ``work``)."""
-    videos = ingest(
-        manifest, max_pixels=params["ingest"]["max_pixels"], workers=2, cache_dir=work / "ingest-cache"
-    ).videos
-    copies = _copies(videos, params)
+def _scale(videos, copies, manifest: Path, work: Path, params: dict, workers: int):
+    """The clips of every video and copy under ``work/clips``, as the scale stage makes them."""
     clips, _, _ = scale_corpus(
         videos,
         copies=copies,
         params=ScaleParams(**params["scale"]),
         root=manifest.parent,
         out_dir=work / "clips",
-        workers=2,
+        workers=workers,
     )
+    return clips
+
+
+def features_seconds(manifest: Path, work: Path, params: dict, workers: int) -> float:
+    """The features stage alone, from an empty cache (clips already scaled under ``work``)."""
+    videos = ingest(
+        manifest, max_pixels=params["ingest"]["max_pixels"], workers=2, cache_dir=work / "ingest-cache"
+    ).videos
+    copies = _copies(videos, params)
+    clips = _scale(videos, copies, manifest, work, params, workers=2)
     tasks = feature_tasks(videos, copies, clips)
     cache = work / f"features-cache-{workers}"
     shutil.rmtree(cache, ignore_errors=True)
