@@ -10,7 +10,6 @@ from pathlib import Path
 import polars as pl
 
 import fvc.video
-from fvc.corpus.manifest import MANIFEST_NAME
 from fvc.corpus.registry import read_corpus
 from fvc.pervideo.cachekey import cache_key, code_digest
 from fvc.pervideo.engine import Task, load_json, require_accepted, run_per_video, save_json
@@ -59,7 +58,7 @@ def ingest(
     cache_dir: str | os.PathLike | None = None,
 ) -> IngestResult:
     """List the videos of the corpus in folder ``corpus`` with its ``layout``'s reader and ``options``
-    (fvc.corpus.read_corpus; for the manifest layout ``corpus`` may also be the manifest.csv itself) and probe each
+    (fvc.corpus.read_corpus; for the manifest layout ``corpus`` may also be the manifest CSV itself) and probe each
     on ``workers`` processes.
 
     A video that cannot be used becomes a reject with a one-line reason. With ``cache_dir``, each file's outcome
@@ -68,10 +67,10 @@ def ingest(
     removed. Content keys (not modification times) keep the cache identical on every checkout, as a DVC output.
     Raises FvcError if the corpus is invalid (see read_corpus) or if no video is accepted.
     """
-    root = Path(corpus)
-    if layout == "manifest" and root.name == MANIFEST_NAME:
-        root = root.parent
-    table = read_corpus(root, layout, **(options or {}))
+    root, options = Path(corpus), dict(options or {})
+    if layout == "manifest" and root.suffix == ".csv":  # the manifest file itself
+        root, options["name"] = root.parent, root.name
+    table = read_corpus(root, layout, **options)
     root = root.resolve()
     tasks = [Task(r["video_id"], r["path"], str(root / r["path"])) for r in table.iter_rows(named=True)]
     unreadable = pl.DataFrame(schema=REJECTS)

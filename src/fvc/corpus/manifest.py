@@ -110,9 +110,9 @@ def _checked_row(row: dict, where: str, seen: dict[str, int]) -> dict[str, str]:
 
 
 @register_layout("manifest")
-def manifest_layout(root: Path, *, check_files: bool = True) -> pl.DataFrame:
-    """The ``manifest`` layout: ``root/manifest.csv`` lists the videos; see ``read_manifest``."""
-    return read_manifest(root / MANIFEST_NAME, check_files=check_files)
+def manifest_layout(root: Path, *, name: str = MANIFEST_NAME, check_files: bool = True) -> pl.DataFrame:
+    """The ``manifest`` layout: ``root/<name>`` (manifest.csv) lists the videos; see ``read_manifest``."""
+    return read_manifest(root / name, check_files=check_files)
 
 
 def _csv_rows(reader: csv.DictReader, manifest: Path) -> Iterator[dict]:
