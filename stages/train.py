@@ -37,6 +37,7 @@ def main() -> None:
         seed=require(params, "seed", int),
         live_dir=live_dir,
         model_dir=model_dir,
+        extra_record={"scale": require(params, "scale", dict)},  # how to prepare a video for `fvc predict`
     )
     print(
         f"train@{fold}: {train.model} best epoch {result.best_epoch} of {result.epochs_run}, test AUC"

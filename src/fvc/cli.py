@@ -1,4 +1,5 @@
-"""The ``fvc`` command: generate the embedded corpus (``synth``), draw DVC plots offline (``offline-plots``)."""
+"""The ``fvc`` command: generate the embedded corpus (``synth``), draw DVC plots offline (``offline-plots``), score
+videos with the fold ensemble (``predict``) and export a trained model (``export``)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,47 @@ def _offline_plots(args: argparse.Namespace) -> None:
     print(f"fvc offline-plots: {path} set as plots.html_template; `dvc plots show` now draws without a network")
 
 
+def _predict(args: argparse.Namespace) -> None:
+    import json
+    import sys
+
+    from fvc.predict import load_ensemble, score_videos
+
+    started = time.perf_counter()
+    ensemble = load_ensemble(args.models)
+    rows = score_videos(args.paths, ensemble, workers=args.workers)
+    for row in rows:
+        if args.json:
+            print(json.dumps(row))
+        elif "error" in row:
+            print(f"error  {row['path']}: {row['error']}")
+        else:
+            print(
+                f"{row['label']:<5}  {row['p_fake']:.3f}  {row['path']}  ({row['frames']} frames"
+                f" {row['height']}x{row['width']}, {row['model']} x {row['folds']} folds)"
+            )
+    scored = sum("error" not in row for row in rows)
+    print(
+        f"fvc predict: {scored} scored, {len(rows) - scored} failed ({time.perf_counter() - started:.1f} s)",
+        file=sys.stderr,
+    )
+    if not scored:
+        raise SystemExit(1)
+
+
+def _export(args: argparse.Namespace) -> None:
+    from fvc.errors import FvcError
+    from fvc.export import export_model
+
+    started = time.perf_counter()
+    fold_dir = Path(args.models) / f"fold_{args.fold}"
+    checkpoint = fold_dir / "best.pt"
+    if not checkpoint.exists() and (fold_dir / "baseline.json").exists():
+        raise FvcError(f"{fold_dir}: holds a feature baseline (baseline.json); only clip models can be exported")
+    out = export_model(checkpoint, args.out, snippet=args.snippet)
+    print(f"fvc export: {checkpoint} -> {out} ({time.perf_counter() - started:.1f} s); load with torch.export.load")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fvc", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -43,6 +85,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     offline.add_argument("--repo", default=".", help="the DVC repository (default: .)")
     offline.set_defaults(func=_offline_plots)
+
+    export = sub.add_parser("export", help="write a trained fold's model as one torch.export program (.pt2)")
+    export.add_argument("--out", required=True, help="the .pt2 file to write (its folder must exist)")
+    export.add_argument("--models", default="models", help="the train stage's output folder (default: models)")
+    export.add_argument("--fold", type=int, default=0, help="which fold's best.pt (default 0)")
+    export.add_argument("--snippet", type=int, default=None, help="frames per snippet, if the checkpoint lacks it")
+    export.set_defaults(func=_export)
+
+    predict = sub.add_parser("predict", help="score videos with the trained fold ensemble (models/fold_k/best.pt)")
+    predict.add_argument("paths", nargs="+", help="video files or folders (mp4, webm, mkv, avi, mov, m4v inside)")
+    predict.add_argument("--models", default="models", help="folder of fold_k/best.pt (default: models)")
+    predict.add_argument("--json", action="store_true", help="one JSON object per video instead of a table")
+    predict.add_argument("--workers", type=int, default=1, help="decoding processes (default 1)")
+    predict.set_defaults(func=_predict)
     return parser
 
 

@@ -128,6 +128,26 @@ def sampled_frames(
     return read(indices)
 
 
+def clip_of(task: dict, root: str | os.PathLike, params: ScaleParams) -> np.ndarray:
+    """The clip a model sees for the video (or copy) of ``task``: (T, H, W, 3) uint8, T = ``params.frames``.
+
+    ``task`` is a probe row (fvc.video.Probe.as_row: height, width, rotation, frame_count) with ``path`` relative
+    to ``root``, and optionally ``recipe``. The one preprocessing of scale and of ``fvc predict``. Raises
+    VideoError if nothing decodes, OSError if the file cannot be read.
+    """
+    h, w = scaled_size(task["height"], task["width"], max_dim=params.max_dim, multiple_of=params.multiple_of)
+    frames = sampled_frames(
+        task,
+        root,
+        num_frames=params.frames,
+        snippet=params.snippet,
+        height=h,
+        width=w,
+        interpolation=params.interpolation,
+    )
+    return letterbox(frames, params.max_dim) if params.letterbox else frames
+
+
 @dataclass(frozen=True)
 class ScaleStep:
     """The per-video step of scale: one clip task (see clip_tasks) into its entry, the clip's .npy file."""
@@ -138,13 +158,7 @@ class ScaleStep:
     def compute(self, task: dict, entry: Path) -> dict:
         """Decode, resize (and letterbox) the task's frames into ``entry``; its CLIPS row. VideoError if the
         frames do not decode, OSError if the file cannot be read."""
-        p = self.params
-        h, w = scaled_size(task["height"], task["width"], max_dim=p.max_dim, multiple_of=p.multiple_of)
-        frames = sampled_frames(
-            task, self.root, num_frames=p.frames, snippet=p.snippet, height=h, width=w, interpolation=p.interpolation
-        )
-        if p.letterbox:
-            frames = letterbox(frames, p.max_dim)
+        frames = clip_of(task, self.root, self.params)
         with atomic_path(entry) as tmp, open(tmp, "wb") as fh:
             np.save(fh, frames)
         return self.load(task, entry)

@@ -108,18 +108,27 @@ def run_fold(
     seed: int,
     live_dir: str | os.PathLike,
     model_dir: str | os.PathLike,
+    extra_record: dict | None = None,
 ) -> FoldResult:
     """Train fold ``fold`` with ``strategy`` on ``table`` (clips or features: a row per video and per copy).
 
     Writes dvclive logs, ``predictions.parquet`` (the test fold, schema PREDICTIONS) and ``status.json`` under
     ``live_dir``, and the strategy's model files under ``model_dir``. Anything else in both folders is from an
     older run and is removed, unless a resumable strategy finds ``model_dir/last.pt`` of this very run.
+    ``extra_record`` is merged into what checkpoints carry (stages/train.py adds the scale params, which
+    ``fvc predict`` needs to prepare new videos as training saw them).
     Raises FvcError for a fold the split does not have or a partition without a class (fvc.folds).
     """
     started = time.perf_counter()
     seed_everything(seed + fold)
     partition, parts = fold_rows(table, folds, fold, val_fraction=params.val_fraction, seed=seed)
-    record = {"train": asdict(params), "model_options": model_options, "seed": seed, "fold": fold}
+    record = {
+        "train": asdict(params),
+        "model_options": model_options,
+        "seed": seed,
+        "fold": fold,
+        **(extra_record or {}),
+    }
     live_dir, model_dir = Path(live_dir), Path(model_dir)
     run = FoldRun(fold, params, model_options, seed, partition, parts, model_dir, record, _run_key(record, parts))
     resumed = _resumable_state(model_dir / "last.pt", run.run_key) if strategy.resumable else None
