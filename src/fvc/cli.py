@@ -1,5 +1,6 @@
 """The ``fvc`` command: generate the embedded corpus (``synth``), draw DVC plots offline (``offline-plots``), score
-videos with the fold ensemble (``predict``) and export a trained model (``export``)."""
+videos with the fold ensemble (``predict``), export a trained model (``export``) and query the pipeline's outputs
+(``analytics``)."""
 
 from __future__ import annotations
 
@@ -68,6 +69,12 @@ def _export(args: argparse.Namespace) -> None:
     print(f"fvc export: {checkpoint} -> {out} ({time.perf_counter() - started:.1f} s); load with torch.export.load")
 
 
+def _analytics(args: argparse.Namespace) -> None:
+    from fvc.analytics.cli import run_analytics
+
+    run_analytics(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fvc", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -99,6 +106,16 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--json", action="store_true", help="one JSON object per video instead of a table")
     predict.add_argument("--workers", type=int, default=1, help="decoding processes (default 1)")
     predict.set_defaults(func=_predict)
+
+    analytics = sub.add_parser("analytics", help="SQL over the pipeline's outputs (DuckDB views), or a canned query")
+    analytics.add_argument("sql", nargs="?", help="a query over the views (predictions, fold_metrics, history, ...)")
+    canned = analytics.add_mutually_exclusive_group()
+    canned.add_argument("--per-fold", action="store_true", help="n, n_fake, AUC and accuracy per fold")
+    canned.add_argument("--errors", type=int, nargs="?", const=10, metavar="N", help="the N most confident mistakes")
+    canned.add_argument("--by", metavar="SLICE", help="metrics per aspect_ratio|method|source|codec|fps|resolution")
+    analytics.add_argument("--format", choices=("table", "csv", "json"), default="table", help="default: table")
+    analytics.add_argument("--root", default=".", help="the repository whose outputs to read (default: .)")
+    analytics.set_defaults(func=_analytics)
     return parser
 
 

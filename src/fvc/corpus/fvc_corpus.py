@@ -90,14 +90,7 @@ def fvc_layout(root: Path, *, duplicates: bool = True) -> pl.DataFrame:
                     "source": cascade,
                 }
             )
-    indexed = {r["video_id"] for r in rows}
-    strays: list[Path] = []
-    for stem, paths in on_disk.items():
-        if stem in indexed:
-            strays += paths[1:]  # a second download of an indexed video
-        elif stem not in named:
-            strays += paths
-    unknown = sorted(p.relative_to(root).as_posix() for p in strays)
+    unknown = _strays(root, on_disk, {r["video_id"] for r in rows}, named)
     table = pl.DataFrame(rows, schema=dict.fromkeys(INDEX_COLUMNS, pl.String)).sort("video_id")
     labels = ", ".join(f"{k} {n}" for k, n in sorted(excluded.items()))
     print(
@@ -106,6 +99,17 @@ def fvc_layout(root: Path, *, duplicates: bool = True) -> pl.DataFrame:
         f" {repeated} rows repeating a video, {unknown_summary(unknown)}"
     )
     return table
+
+
+def _strays(root: Path, on_disk: dict[str, list[Path]], indexed: set[str], named: set[str]) -> list[str]:
+    """Downloaded files no row accounts for (a second download of an indexed video counts), relative to root."""
+    strays: list[Path] = []
+    for stem, paths in on_disk.items():
+        if stem in indexed:
+            strays += paths[1:]
+        elif stem not in named:
+            strays += paths
+    return sorted(p.relative_to(root).as_posix() for p in strays)
 
 
 def video_id_from_url(url: str) -> str:

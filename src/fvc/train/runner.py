@@ -131,32 +131,16 @@ def run_fold(
     }
     live_dir, model_dir = Path(live_dir), Path(model_dir)
     run = FoldRun(fold, params, model_options, seed, partition, parts, model_dir, record, _run_key(record, parts))
-    resumed = _resumable_state(model_dir / "last.pt", run.run_key) if strategy.resumable else None
-    if resumed is None:  # a fresh run never mixes with a previous one's logs or checkpoints
-        for stale in (live_dir, model_dir):
-            shutil.rmtree(stale, ignore_errors=True)
-            stale.mkdir(parents=True)
-    else:
-        _truncate_live_history(live_dir, resumed["epoch"] + 1)
-        print(f"fold {fold}: resuming after epoch {resumed['epoch']} from {model_dir / 'last.pt'}", flush=True)
+    resumed = _resume_or_clear(run, strategy, live_dir)
 
     with Live(str(live_dir), dvcyaml=False, save_dvc_exp=False, report=None, resume=resumed is not None) as live:
         if strategy.resumable:  # dvclive infers the step from its summary, which lags if a kill came mid-epoch
             live.step = resumed["epoch"] + 1 if resumed is not None else 0
         live.log_params({"fold": fold, **_sizes(run)})
         fitted = strategy.fit(run, EpochLog(live), resumed)
-        test = parts["test"]
-        predictions = pl.DataFrame(
-            {
-                "video_id": test["video_id"],
-                "fold": [fold] * test.height,
-                "label": test["label"],
-                "p_fake": fitted.p_test,
-            },
-            schema=PREDICTIONS,
-        )
-        write_parquet(predictions, live_dir / "predictions.parquet")
-        test_auc = auc_or_nan((test["label"] == "fake").to_numpy().astype(np.int64), fitted.p_test)
+        write_parquet(_predictions(run, fitted.p_test), live_dir / "predictions.parquet")
+        labels = (parts["test"]["label"] == "fake").to_numpy().astype(np.int64)
+        test_auc = auc_or_nan(labels, fitted.p_test)
         live.summary["best_epoch"] = fitted.best_epoch
         live.summary["test_auc"] = test_auc if not math.isnan(test_auc) else None
     (model_dir / "last.pt").unlink(missing_ok=True)
@@ -178,6 +162,27 @@ def seed_everything(seed: int) -> None:
 def auc_or_nan(y: np.ndarray, p: np.ndarray) -> float:
     """ROC AUC of scores ``p`` for 0/1 labels ``y``; NaN when ``y`` has one class (a small validation part may)."""
     return float(roc_auc_score(y, p)) if len(np.unique(y)) == 2 else math.nan
+
+
+def _resume_or_clear(run: FoldRun, strategy: FoldStrategy, live_dir: Path) -> dict | None:
+    """The state to resume from (a resumable strategy's ``last.pt`` of this very run), with dvclive rows after it
+    dropped; otherwise None, with both output folders emptied: a fresh run never mixes with an older one."""
+    resumed = _resumable_state(run.model_dir / "last.pt", run.run_key) if strategy.resumable else None
+    if resumed is None:
+        for stale in (live_dir, run.model_dir):
+            shutil.rmtree(stale, ignore_errors=True)
+            stale.mkdir(parents=True)
+    else:
+        _truncate_live_history(live_dir, resumed["epoch"] + 1)
+        print(f"fold {run.fold}: resuming after epoch {resumed['epoch']} from {run.model_dir / 'last.pt'}", flush=True)
+    return resumed
+
+
+def _predictions(run: FoldRun, p_test: np.ndarray) -> pl.DataFrame:
+    """The test fold's videos with their scores, schema PREDICTIONS."""
+    test = run.parts["test"]
+    columns = {"video_id": test["video_id"], "fold": [run.fold] * test.height, "label": test["label"]}
+    return pl.DataFrame({**columns, "p_fake": p_test}, schema=PREDICTIONS)
 
 
 def _sizes(run: FoldRun) -> dict[str, int]:
