@@ -70,7 +70,7 @@ def _export(args: argparse.Namespace) -> None:
 
 
 def _analytics(args: argparse.Namespace) -> None:
-    from fvc.analytics.cli import run_analytics
+    from fvc.analytics.command import run_analytics
 
     run_analytics(args)
 
