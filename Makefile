@@ -17,13 +17,20 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(BIN)/fvc offline-plots
 	touch $@
 
-# The corpus that data.dvc tracks: pulled from a DVC remote when one holds it, else regenerated bit-for-bit.
+# The corpora that data.dvc (data/raw, training) and cross.dvc (data/cross, the crosseval stage's held-out people)
+# track: pulled from a DVC remote when one holds them, else regenerated bit-for-bit.
+# $(call corpus_folder,FOLDER,DVC_FILE,SYNTH_OPTIONS)
+define corpus_folder
+	@if [ -f $(1)/manifest.csv ]; then echo "corpus: $(1) present"; \
+	elif $(BIN)/dvc pull --quiet $(2) 2>/dev/null; then echo "corpus: pulled $(1) from the DVC remote"; \
+	else $(BIN)/fvc synth --out $(1) $(3) && $(BIN)/dvc commit --quiet --force $(2) && \
+	  { git diff --quiet -- $(2) 2>/dev/null || echo "corpus: WARNING: the regenerated $(1) differs from the \
+	committed $(2) (installed package versions differ from requirements.txt?)"; }; fi
+endef
+
 corpus: setup
-	@if [ -f data/raw/manifest.csv ]; then echo "corpus: data/raw present"; \
-	elif $(BIN)/dvc pull --quiet data.dvc 2>/dev/null; then echo "corpus: pulled data/raw from the DVC remote"; \
-	else $(BIN)/fvc synth --out data/raw && $(BIN)/dvc commit --quiet --force data.dvc && \
-	  { git diff --quiet -- data.dvc 2>/dev/null || echo "corpus: WARNING: the regenerated corpus differs from the \
-	committed data.dvc (installed package versions differ from requirements.txt?)"; }; fi
+	$(call corpus_folder,data/raw,data.dvc,)
+	$(call corpus_folder,data/cross,cross.dvc,--identities held-out)
 
 demo: corpus
 	$(BIN)/dvc repro

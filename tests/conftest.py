@@ -9,6 +9,8 @@ import av
 import numpy as np
 import pytest
 
+from tests.trained import trained  # noqa: F401  (a session fixture: the tiny fold ensemble)
+
 
 def write_video(
     path: Path,

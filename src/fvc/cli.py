@@ -16,7 +16,14 @@ def _synth(args: argparse.Namespace) -> None:
 
     started = time.perf_counter()
     strength = DEFAULT_STRENGTH if args.strength is None else args.strength
-    manifest = generate_corpus(Path(args.out), seed=args.seed, size=args.size, strength=strength, workers=args.workers)
+    manifest = generate_corpus(
+        Path(args.out),
+        seed=args.seed,
+        size=args.size,
+        strength=strength,
+        workers=args.workers,
+        identities=args.identities.replace("-", "_"),
+    )
     n = sum(1 for _ in manifest.open(encoding="utf-8")) - 1
     print(f"fvc synth: {n} videos in {manifest.parent} ({time.perf_counter() - started:.1f} s); manifest {manifest}")
 
@@ -85,6 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--size", default="small", help="tiny | small (default) | medium")
     synth.add_argument("--strength", type=float, default=None, help="manipulation strength in [0, 1]")
     synth.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    synth.add_argument(
+        "--identities",
+        default="train",
+        help="train (default) | held-out: people no train corpus shows (the crosseval corpus, data/cross)",
+    )
     synth.set_defaults(func=_synth)
 
     offline = sub.add_parser(

@@ -8,11 +8,12 @@ stage), and scored by every fold's model; p_fake is the mean over folds. No DVC,
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -27,6 +28,8 @@ from fvc.pervideo.engine import reject_reason
 from fvc.train.clip_model import autocast_dtype
 from fvc.video import VideoError, probe_video
 
+T = TypeVar("T")
+R = TypeVar("R")
 VIDEO_EXTENSIONS = (".mp4", ".webm", ".mkv", ".avi", ".mov", ".m4v")  # what a folder argument expands to
 MAX_PIXELS = 4096 * 2160  # params.yaml's ingest.max_pixels: predict runs without params.yaml, refuse the same files
 _AGREE = ("model", "model_options", "scale", "threshold")  # what every fold of one ensemble must share
@@ -139,8 +142,8 @@ def prepare_clip(path: Path, scale: ScaleParams) -> np.ndarray | str:
 
 
 @torch.no_grad()
-def score_clip(clip: np.ndarray, ensemble: Ensemble) -> float:
-    """p_fake of one (T, H, W, 3) uint8 clip: the mean over folds of sigmoid(logit), as training scored clips."""
+def fold_scores(clip: np.ndarray, ensemble: Ensemble) -> list[float]:
+    """p_fake of one (T, H, W, 3) uint8 clip under each fold's model, as training scored its test clips."""
     x = torch.from_numpy(clip).permute(3, 0, 1, 2)[None].float().div(255.0).to(ensemble.device)  # (1, 3, T, H, W)
     amp = ensemble.amp_dtype
     scores = []
@@ -148,7 +151,12 @@ def score_clip(clip: np.ndarray, ensemble: Ensemble) -> float:
         with torch.autocast(ensemble.device.type, dtype=amp or torch.float32, enabled=amp is not None):
             logit = network(x, None)
         scores.append(float(torch.sigmoid(logit.float()).cpu().numpy()[0]))
-    return float(np.mean(scores))
+    return scores
+
+
+def score_clip(clip: np.ndarray, ensemble: Ensemble) -> float:
+    """p_fake of one (T, H, W, 3) uint8 clip: the mean over folds of sigmoid(logit)."""
+    return float(np.mean(fold_scores(clip, ensemble)))
 
 
 def score_videos(paths: Sequence[str | os.PathLike], ensemble: Ensemble, workers: int = 1) -> list[dict]:
@@ -189,15 +197,19 @@ def score_videos(paths: Sequence[str | os.PathLike], ensemble: Ensemble, workers
 
 
 def _prepared(files: list[Path], scale: ScaleParams, workers: int) -> Iterator[tuple[Path, np.ndarray | str]]:
-    """(file, prepare_clip result) in order; decoded ahead on a process pool in chunks, so memory stays bounded."""
-    prepare = partial(prepare_clip, scale=scale)
-    if workers <= 1 or len(files) <= 1:
-        yield from ((f, prepare(f)) for f in files)
+    """(file, prepare_clip result) in order."""
+    return prepared_ahead(files, partial(prepare_clip, scale=scale), workers)
+
+
+def prepared_ahead(items: list[T], prepare: Callable[[T], R], workers: int) -> Iterator[tuple[T, R]]:
+    """(item, prepare(item)) in order; prepared ahead on a process pool in chunks, so memory stays bounded."""
+    if workers <= 1 or len(items) <= 1:
+        yield from ((item, prepare(item)) for item in items)
         return
     chunk = 4 * workers
     with ProcessPoolExecutor(max_workers=workers, initializer=_one_thread) as pool:
-        for start in range(0, len(files), chunk):
-            part = files[start : start + chunk]
+        for start in range(0, len(items), chunk):
+            part = items[start : start + chunk]
             yield from zip(part, pool.map(prepare, part), strict=True)
 
 

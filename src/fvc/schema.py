@@ -88,6 +88,17 @@ PREDICTIONS = {
     "p_fake": pl.Float64,  # the model's probability that the video is fake
 }
 
+# results/crosseval/predictions.parquet: the fold ensemble on the crosseval corpus (fvc.evaluate.crosseval).
+CROSS_PREDICTIONS = {
+    "video_id": pl.String,
+    "label": pl.String,  # real | fake
+    "group": pl.String,
+    "method": pl.String,
+    "source": pl.String,
+    "p_fake": pl.Float64,  # the ensemble's: the mean of fold_p_fake
+    "fold_p_fake": pl.List(pl.Float64),  # each fold model's p_fake, in fold order
+}
+
 # What every fold's dvclive run logs per epoch (results/train/fold_k/plots/metrics/<name>.tsv): written by the fold
 # runner (fvc.train.runner), read back by evaluate (fvc.evaluate.collect) into results/plot_data/learning_curves.csv.
 LOGGED_METRICS = ("train_loss", "val_loss", "val_f1", "val_auc", "lr", "pad_fraction")

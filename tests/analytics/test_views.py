@@ -12,7 +12,7 @@ from fvc.analytics import by, connect, errors, per_fold, query, read_threshold
 from fvc.analytics.queries import aspect_ratio_label
 from fvc.cli import main
 from fvc.errors import FvcError
-from fvc.schema import FOLDS, LOGGED_METRICS, PREDICTIONS, REJECTS, VIDEOS
+from fvc.schema import CROSS_PREDICTIONS, FOLDS, LOGGED_METRICS, PREDICTIONS, REJECTS, VIDEOS
 
 # (video_id, fold, label, p_fake, width, height, method): fold 0 is perfectly ranked and called; fold 1 holds the
 # mistakes, v7 (a real scored 0.95) the most confident one.
@@ -64,6 +64,11 @@ def _write_tree(root: Path) -> Path:
     (root / "results/metrics.json").write_text(json.dumps(metrics), encoding="utf-8")
     history = pl.DataFrame({"fold": [0, 0, 1], "epoch": [0, 1, 0], **{m: [0.5, 0.4, 0.3] for m in LOGGED_METRICS}})
     history.write_csv(root / "results/plot_data/learning_curves.csv")
+    (root / "results/crosseval").mkdir()
+    cross = [("x0", "fake", "x", "swap", "p", 0.8, [0.7, 0.9]), ("x1", "real", "x", "none", "p", 0.4, [0.5, 0.3])]
+    pl.DataFrame(cross, schema=CROSS_PREDICTIONS, orient="row").write_parquet(
+        root / "results/crosseval/predictions.parquet"
+    )
     return root
 
 
@@ -74,10 +79,12 @@ def tree(tmp_path: Path) -> Path:
 
 def test_every_view_reads_its_file(tree: Path) -> None:
     con = connect(tree)
-    counts = {v: query(con, f"SELECT count(*) AS n FROM {v}")["n"][0] for v in
-              ("predictions", "videos", "folds", "features", "history", "fold_metrics", "rejects")}  # fmt: skip
+    views = ("predictions", "videos", "folds", "features", "history", "fold_metrics", "rejects", "cross_predictions")
+    counts = {v: query(con, f"SELECT count(*) AS n FROM {v}")["n"][0] for v in views}
     assert counts == {"predictions": 8, "videos": 8, "folds": 8, "features": 1, "history": 3, "fold_metrics": 2,
-                      "rejects": 2}  # fmt: skip
+                      "rejects": 2, "cross_predictions": 2}  # fmt: skip
+    per_fold = query(con, "SELECT fold_p_fake[2] AS second FROM cross_predictions ORDER BY video_id")["second"]
+    assert per_fold.to_list() == [0.9, 0.3]  # each fold model's score, a list per video
 
 
 def test_fold_metrics_has_one_row_per_fold_with_scalar_metrics(tree: Path) -> None:

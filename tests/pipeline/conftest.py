@@ -33,7 +33,7 @@ def dvc_env(tmp_path: Path) -> dict[str, str]:
 
 @pytest.fixture
 def repo_copy(tmp_path: Path, dvc_env: dict[str, str]) -> Callable[..., subprocess.CompletedProcess]:
-    """Copy the repo's tracked files into a new git repo with a tiny corpus; return a runner of commands there.
+    """Copy the repo's tracked files into a new git repo with tiny corpora; return a runner of commands there.
 
     The runner takes a command list and returns the completed process (check=True, output captured).
     """
@@ -42,7 +42,7 @@ def repo_copy(tmp_path: Path, dvc_env: dict[str, str]) -> Callable[..., subproce
     repo = tmp_path / "repo"
     for rel in _tracked_files():
         src = REPO / rel
-        if not src.exists() or rel.startswith(("data/raw/", "results/", "models/")):
+        if not src.exists() or rel.startswith(("data/raw/", "data/cross/", "results/", "models/")):
             continue
         dst = repo / rel
         dst.parent.mkdir(parents=True, exist_ok=True)
@@ -50,6 +50,7 @@ def repo_copy(tmp_path: Path, dvc_env: dict[str, str]) -> Callable[..., subproce
     for rel in ("dvc.lock", "results/metrics.json"):  # the copy starts from nothing reproduced
         (repo / rel).unlink(missing_ok=True)
     generate_corpus(repo / "data" / "raw", seed=0, size="tiny", workers=1, progress=False)
+    generate_corpus(repo / "data" / "cross", size="tiny", identities="held_out", workers=1, progress=False)
 
     def run(cmd: list[str], check: bool = True) -> subprocess.CompletedProcess:
         proc = subprocess.run(cmd, cwd=repo, env=dvc_env, capture_output=True, text=True)
@@ -58,7 +59,7 @@ def repo_copy(tmp_path: Path, dvc_env: dict[str, str]) -> Callable[..., subproce
         return proc
 
     run(["git", "init", "-q"])
-    run(["dvc", "add", "-q", "data/raw"])  # the tiny corpus replaces the default one in data.dvc
+    run(["dvc", "add", "-q", "data/raw", "data/cross"])  # tiny corpora replace the default ones (data.dvc, cross.dvc)
     run(["git", "add", "-A"])
     run(["git", "commit", "-qm", "tiny corpus"])
     run.root = repo  # type: ignore[attr-defined]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 
 import numpy as np
 import polars as pl
@@ -59,9 +60,14 @@ def test_whole_pipeline_two_folds_two_epochs(repo_copy) -> None:
     assert predictions.height == pl.read_parquet(root / "data/split/folds.parquet").height
     for png in ("roc_curve", "precision_recall_curve", "confusion_matrix", "learning_curves", "cv_fold_comparison"):
         assert (root / f"results/plots/{png}.png").stat().st_size > 0
+    cross = json.loads((root / "results/crosseval/metrics.json").read_text())
+    assert cross["corpus"]["videos"] == pl.read_csv(root / "data/cross/manifest.csv").height
+    assert 0.0 <= cross["ensemble"]["auc_roc"] <= 1.0 and set(cross["methods"]) == {"faceswap", "selfblend"}
     assert "Data and pipelines are up to date" in repo_copy(["dvc", "repro"]).stdout
-    shown = repo_copy(["dvc", "metrics", "show", "--json"]).stdout
-    assert "auc_roc" in shown
+    shown = json.loads(repo_copy(["dvc", "metrics", "show", "--json"]).stdout)
+    files = next(iter(shown.values()))["data"]
+    assert files["results/metrics.json"]["data"]["mean"]["auc_roc"] == metrics["mean"]["auc_roc"]
+    assert files["results/crosseval/metrics.json"]["data"]["ensemble"]["auc_roc"] == cross["ensemble"]["auc_roc"]
     assert_every_plot_draws_offline(repo_copy)
 
 
@@ -90,6 +96,8 @@ def test_a_feature_baseline_runs_through_the_same_fold_stages(repo_copy) -> None
     repo_copy(["dvc", "repro"])
     metrics = json.loads((root / "results/metrics.json").read_text())
     assert metrics["model"] == "logreg" and set(metrics["folds"]) == {"fold_0", "fold_1"}
+    cross = json.loads((root / "results/crosseval/metrics.json").read_text())
+    assert cross["scored"] is False and "feature baseline" in cross["reason"]
     described = json.loads((root / "models/fold_0/baseline.json").read_text())
     assert described["features_kept"] and set(described["features_kept"]) <= set(described["features_in"])
     assert not list((root / "models").rglob("*.pkl"))
@@ -108,3 +116,30 @@ def test_shards_give_the_tables_of_one_shard(repo_copy) -> None:
         assert got.drop("file", strict=False).equals(expected.drop("file", strict=False))
     files = pl.read_parquet(root / "data/scaled/clips.parquet")["file"]
     assert {f.split("/")[1] for f in files} == {"0", "1", "2"}  # shards/<s>/clips/...: every shard got videos
+
+
+def test_an_experiment_on_a_faceforensics_tree_needs_only_the_layout_param(repo_copy) -> None:
+    """data/raw holds a miniature FF++ download (real naming, tiny videos); `-S ingest.layout=ffpp` is all it takes."""
+    from tests.conftest import write_video
+
+    root = repo_copy.root
+    shutil.rmtree(root / "data/raw")
+    pairs = [(0, 1), (1, 0), (2, 3), (3, 2), (4, 5), (5, 4), (6, 7), (7, 6)]  # target_source, as FF++ names fakes
+    for i in range(8):
+        write_video(root / f"data/raw/original_sequences/youtube/c23/videos/{i:03d}.mp4", frames=8, seed=i)
+    for k, (target, source) in enumerate(pairs):
+        method = ("Deepfakes", "FaceSwap")[k % 2]
+        name = f"data/raw/manipulated_sequences/{method}/c23/videos/{target:03d}_{source:03d}.mp4"
+        write_video(root / name, frames=8, seed=100 + k)
+    repo_copy(["dvc", "add", "-q", "data/raw"])
+    repo_copy(["git", "commit", "-qam", "a FaceForensics++ tree"])
+    set_params(root, **{"train.epochs": 1, "train.val_fraction": 0.45, "scale.frames": 4, "scale.max_dim": 64})
+    set_params(root, **{"models.variable_ar_cnn.stem_width": 8, "models.variable_ar_cnn.widths": [16, 16, 16]})
+    repo_copy(["git", "commit", "-qam", "small params"])
+    repo_copy(["dvc", "exp", "run", "-S", "ingest.layout=ffpp", "-S", "cv.folds=[0,1]"])
+    folds = pl.read_parquet(root / "data/split/folds.parquet")
+    assert folds.height == 16 and folds.filter(pl.col("video_id") == "Deepfakes__000_001")["group"][0] == "000"
+    assert folds.group_by("group").agg(pl.col("fold").n_unique())["fold"].max() == 1  # 000 and 001 stay together
+    assert sorted(folds["group"].unique()) == ["000", "002", "004", "006"]
+    metrics = json.loads((root / "results/metrics.json").read_text())
+    assert set(metrics["folds"]) == {"fold_0", "fold_1"} and metrics["pooled"]["n"] == 16

@@ -57,7 +57,20 @@ def test_faceswap_donor_is_another_identity(small: list) -> None:
         assert (r.donor == r.group.identity) == (r.method == "selfblend")
 
 
-def test_bad_size_is_a_user_error() -> None:
+@pytest.mark.parametrize("size", list(SIZES))
+def test_held_out_people_appear_in_no_train_corpus_of_any_size(size: str) -> None:
+    seen = {r.group.identity for name in SIZES for r in build_plan(0, name)}
+    held_out = build_plan(0, size, identities="held_out")
+    people = {r.group.identity for r in held_out}
+    assert len(people) == SIZES[size].identities and not people & seen
+    assert all(r.group.group.startswith("x") for r in held_out)  # ids never collide with a train corpus's
+    for attr in ("aspect", "crf", "method"):  # the same nuisance lists: the shift is the people
+        assert {getattr(r, attr) for r in held_out} == {getattr(r, attr) for r in build_plan(0, size)}, attr
+
+
+def test_bad_size_or_identity_pool_is_a_user_error() -> None:
+    with pytest.raises(FvcError, match="unknown identities 'test'"):
+        build_plan(0, "small", identities="test")
     with pytest.raises(FvcError, match="unknown size 'large'"):
         build_plan(0, "large")
 

@@ -29,6 +29,7 @@ SOURCES: dict[str, tuple[tuple[str, str], ...]] = {
         ("data/features/rejects.parquet", "merge_features"),
     ),
     "folds": (("data/split/folds.parquet", "split"),),
+    "cross_predictions": (("results/crosseval/predictions.parquet", "crosseval"),),
 }
 
 _MISSING_TABLE = re.compile(r"Table with name (\w+) does not exist", re.IGNORECASE)

@@ -78,7 +78,7 @@ def _has_both_classes(labels: np.ndarray) -> bool:
     return len(np.unique(labels)) == 2
 
 
-def _roc_rows(name: str, labels: np.ndarray, scores: np.ndarray) -> list[dict[str, Any]]:
+def roc_rows(name: str, labels: np.ndarray, scores: np.ndarray) -> list[dict[str, Any]]:
     fpr, tpr, thresholds = roc_curve(labels, scores, drop_intermediate=True)
     # The first threshold is +inf ("nothing is fake"): JSON has no inf, so it is written as null.
     return [
@@ -106,7 +106,7 @@ def write_plot_data(predictions: pl.DataFrame, out_dir: str | os.PathLike, thres
     frame = normalise_predictions(predictions)
     out = Path(out_dir)
     series = [s for s in _series(frame) if _has_both_classes(s[1])]
-    roc = [row for s in series for row in _roc_rows(*s)]
+    roc = [row for s in series for row in roc_rows(*s)]
     pr = [row for s in series for row in _pr_rows(*s)]
     predicted = (frame["p_fake"] >= threshold).cast(pl.Int64)
     confusion = [

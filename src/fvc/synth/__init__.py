@@ -43,6 +43,12 @@ Determinism
     (see ``encode``). So (seed, size, strength) gives byte-identical files for a fixed set of package
     versions, whatever ``workers`` is.
 
+Identities (``IDENTITY_POOLS``)
+    ``train`` (the default corpus, data/raw): the three high-resolution stills, then LFW rows; groups g00, g01...
+    ``held_out`` (the crosseval corpus, data/cross): LFW rows that no ``train`` corpus of any size shows, with
+    their own group names x00, x01..., so their scenes and camera paths are new too. Methods, strength, sizes,
+    fps, CRF and aspect ratios are drawn from the same lists: the shift is the people and their scenes.
+
 Sizes (``SIZES``)
     tiny: 5 groups, 20 clips of 12-24 frames (tests). small: 16 groups, 96 clips of 24-120 frames,
     8 identities. medium: 60 groups, 480 clips, 20 identities.

@@ -12,7 +12,7 @@ from fvc.atomic import atomic_path, write_text
 from fvc.errors import FvcError
 from fvc.pervideo.stale import remove_stale_files
 from fvc.synth.encode import H264Writer
-from fvc.synth.plan import SIZES, Rendition, build_plan
+from fvc.synth.plan import IDENTITY_POOLS, SIZES, Rendition, build_plan
 
 DEFAULT_STRENGTH = 0.65  # see the package docstring: tuned so the demo's CNN learns within its budget
 MANIFEST_COLUMNS = ("video_id", "path", "label", "group", "method", "source")
@@ -56,13 +56,15 @@ def manifest_rows(plan: list[Rendition]) -> list[dict[str, str]]:
     return sorted(rows, key=lambda row: row["video_id"])
 
 
-def _check_args(seed: int, size: str, strength: float, workers: int | None) -> None:
+def _check_args(seed: int, size: str, strength: float, workers: int | None, identities: str) -> None:
     if size not in SIZES:
         raise FvcError(f"synth: unknown size {size!r}; expected one of {', '.join(SIZES)}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise FvcError(f"synth: --seed must be a non-negative integer, got {seed!r}")
     if not isinstance(strength, int | float) or not 0.0 <= float(strength) <= 1.0:
         raise FvcError(f"synth: --strength must be in [0, 1], got {strength!r}")
+    if identities not in IDENTITY_POOLS:
+        raise FvcError(f"synth: --identities must be one of {', '.join(IDENTITY_POOLS)}, got {identities!r}")
     if workers is not None and (not isinstance(workers, int) or workers < 1):
         raise FvcError(f"synth: --workers must be a positive integer, got {workers!r}")
 
@@ -75,20 +77,22 @@ def generate_corpus(
     strength: float = DEFAULT_STRENGTH,
     workers: int | None = None,
     progress: bool = True,
+    identities: str = "train",
 ) -> Path:
     """Generate the embedded default corpus under ``out_dir`` and return the manifest's path.
 
     Writes ``out_dir/videos/<video_id>.mp4`` and ``out_dir/manifest.csv`` (columns video_id, path, label,
     group, method, source; rows sorted by video_id). Files in ``out_dir/videos`` that this corpus does not
     contain are removed, so a regeneration is exact; nothing else in ``out_dir`` is touched. The bytes depend
-    only on (seed, size, strength) and the installed package versions, not on ``workers`` (default: all
-    CPUs). ``progress`` shows a progress bar (tqdm, stderr).
+    only on (seed, size, strength, identities) and the installed package versions, not on ``workers`` (default:
+    all CPUs). ``progress`` shows a progress bar (tqdm, stderr). ``identities`` picks the people: ``train`` (the
+    default corpus) or ``held_out`` (faces no ``train`` corpus shows: the cross-identity corpus of crosseval).
     Raises FvcError for a bad size, seed, strength or worker count, or if a sample image is unavailable.
     """
-    _check_args(seed, size, strength, workers)
+    _check_args(seed, size, strength, workers, identities)
     strength = float(strength)
     out_dir = Path(out_dir)
-    plan = build_plan(seed, size)
+    plan = build_plan(seed, size, identities)
     videos = out_dir / VIDEO_DIR
     if videos.exists() and not videos.is_dir():
         raise FvcError(f"synth: {videos} exists and is not a directory")

@@ -28,6 +28,16 @@ CRF_CHOICES = (18, 22, 26, 30)
 METHODS = ("faceswap", "selfblend")
 # LFW rows used as identities, in order (spread over the 100 faces; LFW may show one person in two rows).
 LFW_IDENTITIES = tuple(f"lfw_{i:03d}" for i in (17, 1, 42, 64, 23, 88, 7, 53, 31, 75, 12, 96, 45, 58, 36, 83, 69))
+# Identities no training corpus ever shows (rows outside the list above), for a cross-identity test corpus
+# (``identities="held_out"``, the crosseval stage's default corpus). LFW may show one person in two rows, so a
+# held-out row could be a training person seen in another photo; the faces, crops and tints still differ.
+HELD_OUT_LFW = tuple(
+    f"lfw_{i:03d}" for i in (4, 10, 27, 39, 50, 61, 79, 92, 2, 14, 20, 33, 47, 56, 66, 71, 85, 90, 98, 26)
+)
+IDENTITY_POOLS: dict[str, tuple[tuple[str, ...], str]] = {  # pool name: (identities in order, group-name prefix)
+    "train": (HIGH_RES_IDENTITIES + LFW_IDENTITIES, "g"),
+    "held_out": (HELD_OUT_LFW, "x"),
+}
 
 
 @dataclass(frozen=True)
@@ -152,24 +162,28 @@ def _group(seed: int, name: str, identity: str) -> Group:
     )
 
 
-def build_plan(seed: int = 0, size: str = "small") -> list[Rendition]:
+def build_plan(seed: int = 0, size: str = "small", identities: str = "train") -> list[Rendition]:
     """Plan a corpus: every rendition (a real/fake pair) of every group, ordered by group then index.
 
-    Inputs: ``seed`` (non-negative int), ``size`` (a key of SIZES). Output: the list of Rendition.
-    Raises FvcError for an unknown size or a negative seed.
+    Inputs: ``seed`` (non-negative int), ``size`` (a key of SIZES), ``identities`` (a key of IDENTITY_POOLS:
+    ``train``, groups g00, g01...; or ``held_out``, LFW faces no ``train`` corpus shows, groups x00, x01...).
+    Output: the list of Rendition. Raises FvcError for an unknown size or pool, or a negative seed.
     """
     if size not in SIZES:
         raise FvcError(f"synth: unknown size {size!r}; expected one of {', '.join(SIZES)}")
+    if identities not in IDENTITY_POOLS:
+        raise FvcError(f"synth: unknown identities {identities!r}; expected one of {', '.join(IDENTITY_POOLS)}")
     if not isinstance(seed, int) or seed < 0:
         raise FvcError(f"synth: seed must be a non-negative integer, got {seed!r}")
     spec = SIZES[size]
-    identities = (HIGH_RES_IDENTITIES + LFW_IDENTITIES)[: spec.identities]
+    pool, prefix = IDENTITY_POOLS[identities]
+    people = pool[: spec.identities]
     n_groups = spec.identities * spec.groups_per_identity
     width = max(2, len(str(n_groups - 1)))
     # Identities interleave (g00 astronaut, g01 grace_hopper, ...) so each recurs across groups.
-    groups = [_group(seed, f"g{g:0{width}d}", identities[g % spec.identities]) for g in range(n_groups)]
+    groups = [_group(seed, f"{prefix}{g:0{width}d}", people[g % spec.identities]) for g in range(n_groups)]
 
-    rng = rng_for(seed, "plan", size)
+    rng = rng_for(seed, "plan", size) if identities == "train" else rng_for(seed, "plan", size, identities)
     n = n_groups * spec.renditions
     aspects = _balanced(tuple(ASPECTS), n, rng)
     sides = _balanced(spec.sides, n, rng)
