@@ -1,4 +1,5 @@
-"""The embedded default corpus: regenerating it reproduces data.dvc, and metadata alone cannot tell real from fake."""
+"""The embedded corpora: regenerating them reproduces data.dvc and cross.dvc, and metadata alone cannot tell real
+from fake."""
 
 from __future__ import annotations
 
@@ -24,31 +25,35 @@ METADATA = ["width", "height", "fps", "frame_count", "size_bytes"]
 
 @pytest.fixture(scope="module")
 def default_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`fvc synth` with its defaults (what data.dvc tracks), in a folder laid out like the repo."""
+    """`fvc synth` with its defaults (what data.dvc tracks) and with `--identities held-out` (what cross.dvc tracks),
+    in a folder laid out like the repo."""
     from fvc.synth import generate_corpus
 
     root = tmp_path_factory.mktemp("repo")
     generate_corpus(root / "data" / "raw", progress=False)
+    generate_corpus(root / "data" / "cross", identities="held_out", progress=False)
     return root
 
 
-def test_regenerated_corpus_matches_data_dvc(default_corpus: Path, dvc_env: dict[str, str]) -> None:
-    for rel in (".dvc/config", ".dvcignore", "data.dvc"):
+@pytest.mark.parametrize("dvc_file", ["data.dvc", "cross.dvc"])
+def test_regenerated_corpus_matches_its_dvc_file(default_corpus: Path, dvc_env: dict[str, str], dvc_file: str) -> None:
+    for rel in (".dvc/config", ".dvcignore", dvc_file):
         (default_corpus / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO / rel, default_corpus / rel)
-    subprocess.run(["git", "init", "-q"], cwd=default_corpus, check=True)
-    # Hash the regenerated corpus into data.dvc (and the cache): it must come out exactly as committed.
+    if not (default_corpus / ".git").exists():
+        subprocess.run(["git", "init", "-q"], cwd=default_corpus, check=True)
+    # Hash the regenerated corpus into the .dvc file (and the cache): it must come out exactly as committed.
     proc = subprocess.run(
-        ["dvc", "commit", "--force", "--quiet", "data.dvc"],
+        ["dvc", "commit", "--force", "--quiet", dvc_file],
         cwd=default_corpus,
         env=dvc_env,
         capture_output=True,
         text=True,
     )
     assert proc.returncode == 0, proc.stderr
-    assert (default_corpus / "data.dvc").read_text() == (REPO / "data.dvc").read_text()
+    assert (default_corpus / dvc_file).read_text() == (REPO / dvc_file).read_text()
     status = subprocess.run(
-        ["dvc", "status", "data.dvc"], cwd=default_corpus, env=dvc_env, capture_output=True, text=True
+        ["dvc", "status", dvc_file], cwd=default_corpus, env=dvc_env, capture_output=True, text=True
     )
     assert "up to date" in status.stdout, status.stdout
 
