@@ -1,8 +1,10 @@
-"""Stage evaluate: results/train/fold_* -> results/metrics.json, results/predictions.parquet, plots.
+"""Stage evaluate: results/train/fold_* + results/audit.json -> results/metrics.json, predictions, plots.
 
 Per-fold metrics, their mean and std over folds and the pooled out-of-fold metrics go to results/metrics.json
 (top-level `metrics:` in dvc.yaml); DVC plot data to results/plot_data/, PNG figures to results/plots/.
 """
+
+import json
 
 import polars as pl
 
@@ -10,7 +12,7 @@ from fvc.atomic import write_csv, write_parquet
 from fvc.errors import run_main
 from fvc.evaluate.collect import collect_predictions, learning_curves, read_history
 from fvc.evaluate.metrics import build_metrics_report, write_json
-from fvc.evaluate.plots import write_plot_data, write_png_plots
+from fvc.evaluate.plots import write_plot_data, write_png_plots, write_slice_data
 from fvc.params import load_params, require
 
 
@@ -21,9 +23,18 @@ def main() -> None:
     predictions = collect_predictions("results/train", folds)
     report = build_metrics_report(predictions, threshold=threshold)
     report["model"] = require(params, "train.model", str)
+    audit = json.loads(open("results/audit.json", encoding="utf-8").read())
+    report["audit"] = {
+        "metadata_auc": audit["metadata_auc"],
+        "features_auc": audit["features"]["auc_roc"],
+        "shortcut_warning": int(audit["warning"]),
+    }
+    # Per-fold detail in its own file: `dvc exp show` lists results/metrics.json's headline numbers only.
+    write_json(report.pop("folds"), "results/fold_metrics.json")
     write_json(report, "results/metrics.json")
     write_parquet(predictions, "results/predictions.parquet")
     write_plot_data(predictions, "results/plot_data", threshold=threshold)
+    write_slice_data(predictions, pl.read_parquet("data/index/videos.parquet"), "results/plot_data")
     histories = {k: read_history(f"results/train/fold_{k}") for k in sorted(folds["fold"].unique())}
     write_csv(learning_curves(histories), "results/plot_data/learning_curves.csv")
     write_png_plots(predictions, histories, "results/plots", threshold=threshold)
@@ -33,6 +44,11 @@ def main() -> None:
         f" AUC {mean['auc_roc']:.3f} ± {std['auc_roc']:.3f}, AP {mean['ap']:.3f},"
         f" F1 {mean['f1']:.3f} ± {std['f1']:.3f}, EER {mean['eer']:.3f}"
         " -> results/metrics.json, results/plots/"
+    )
+    shortcut = "WARNING: metadata alone separates the classes; " if audit["warning"] else ""
+    print(
+        f"evaluate: {shortcut}audit (same folds): metadata alone AUC {audit['metadata_auc']:.3f},"
+        f" handcrafted features AUC {audit['features']['auc_roc']:.3f}, this model {mean['auc_roc']:.3f}"
     )
 
 

@@ -7,13 +7,15 @@ mid-training resumes from models/fold_k/last.pt when `dvc repro` runs it again.
 """
 
 import argparse
+import sys
 
 import polars as pl
+import torch
 
 from fvc.errors import run_main
 from fvc.models import model_kind
 from fvc.params import load_params, require
-from fvc.train import ClipModelTraining, FeatureBaseline, TrainParams, run_fold
+from fvc.train import ClipModelTraining, FeatureBaseline, TrainParams, distributed, run_fold
 
 
 def main() -> None:
@@ -22,11 +24,23 @@ def main() -> None:
     fold = parser.parse_args().fold
     params = load_params()
     train = TrainParams.from_params(params)
+    clip_model = model_kind(train.model) != "features"
+    if clip_model and train.nproc_per_node > 1 and not distributed.under_torchrun():
+        # train.nproc_per_node: this fold as that many torchrun processes (DDP), each running this script.
+        sys.exit(distributed.launch(train.nproc_per_node, [__file__, "--fold", str(fold)]))
+    device = distributed.init() if distributed.under_torchrun() else None
+    try:
+        train_fold(fold, params, train, device)
+    finally:
+        distributed.finish()
+
+
+def train_fold(fold: int, params: dict, train: TrainParams, device: torch.device | None) -> None:
     live_dir, model_dir = f"results/train/fold_{fold}", f"models/fold_{fold}"
     if model_kind(train.model) == "features":
         strategy, table = FeatureBaseline(), pl.read_parquet("data/features/features.parquet")
     else:
-        strategy, table = ClipModelTraining("data/scaled"), pl.read_parquet("data/scaled/clips.parquet")
+        strategy, table = ClipModelTraining("data/scaled", device=device), pl.read_parquet("data/scaled/clips.parquet")
     result = run_fold(
         fold,
         strategy,
@@ -39,6 +53,8 @@ def main() -> None:
         model_dir=model_dir,
         extra_record={"scale": require(params, "scale", dict)},  # how to prepare a video for `fvc predict`
     )
+    if not distributed.world().is_main:
+        return
     print(
         f"train@{fold}: {train.model} best epoch {result.best_epoch} of {result.epochs_run}, test AUC"
         f" {result.test_auc:.3f} ({result.n_train} train / {result.n_val} val / {result.n_test} test clips)"

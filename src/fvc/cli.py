@@ -1,6 +1,6 @@
 """The ``fvc`` command: generate the embedded corpus (``synth``), draw DVC plots offline (``offline-plots``), score
-videos with the fold ensemble (``predict``), export a trained model (``export``) and query the pipeline's outputs
-(``analytics``)."""
+videos with the fold ensemble (``predict``), export a trained model (``export``), query the pipeline's outputs
+(``analytics``) and review a run against a baseline (``report``)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,25 @@ def _synth(args: argparse.Namespace) -> None:
     )
     n = sum(1 for _ in manifest.open(encoding="utf-8")) - 1
     print(f"fvc synth: {n} videos in {manifest.parent} ({time.perf_counter() - started:.1f} s); manifest {manifest}")
+
+
+def _report(args: argparse.Namespace) -> None:
+    from fvc.analytics.report import build, to_html, to_markdown
+    from fvc.atomic import write_text
+    from fvc.errors import FvcError
+
+    if args.draws < 100:
+        raise FvcError(f"--draws {args.draws}: expected at least 100 bootstrap draws")
+    sections = build(args.root, baseline=args.baseline, draws=args.draws)
+    markdown = to_markdown(sections, args.root)
+    if args.out:
+        write_text(markdown, args.out)
+        print(f"fvc report: {args.out}")
+    else:
+        print(markdown, end="")
+    if args.html:
+        write_text(to_html(sections), args.html)
+        print(f"fvc report: {args.html}")
 
 
 def _offline_plots(args: argparse.Namespace) -> None:
@@ -128,6 +147,14 @@ def build_parser() -> argparse.ArgumentParser:
     analytics.add_argument("--format", choices=("table", "csv", "json"), default="table", help="default: table")
     analytics.add_argument("--root", default=".", help="the repository whose outputs to read (default: .)")
     analytics.set_defaults(func=_analytics)
+
+    report = sub.add_parser("report", help="a markdown (and HTML) review of the run, against a baseline revision")
+    report.add_argument("--baseline", metavar="REV", help="git revision to compare with (paired bootstrap)")
+    report.add_argument("--out", help="write the markdown here (default: print it)")
+    report.add_argument("--html", help="also write a self-contained HTML page with the plots embedded")
+    report.add_argument("--draws", type=int, default=2000, help="bootstrap draws (default 2000)")
+    report.add_argument("--root", default=".", help="the repository whose outputs to read (default: .)")
+    report.set_defaults(func=_report)
     return parser
 
 

@@ -60,8 +60,8 @@ def _write_tree(root: Path) -> Path:
     )
     pl.DataFrame(schema=REJECTS).write_parquet(root / "data/features/rejects.parquet")
     fold_metrics = {"auc_roc": 1.0, "accuracy": 1.0, "n": 4, "confusion_matrix": [[2, 0], [0, 2]]}
-    metrics = {"folds": {"fold_1": {**fold_metrics, "auc_roc": 0.5}, "fold_0": fold_metrics}, "mean": {}}
-    (root / "results/metrics.json").write_text(json.dumps(metrics), encoding="utf-8")
+    metrics = {"fold_1": {**fold_metrics, "auc_roc": 0.5}, "fold_0": fold_metrics}
+    (root / "results/fold_metrics.json").write_text(json.dumps(metrics), encoding="utf-8")
     history = pl.DataFrame({"fold": [0, 0, 1], "epoch": [0, 1, 0], **{m: [0.5, 0.4, 0.3] for m in LOGGED_METRICS}})
     history.write_csv(root / "results/plot_data/learning_curves.csv")
     (root / "results/crosseval").mkdir()

@@ -107,3 +107,33 @@ def test_png_output_is_deterministic(tmp_path: Path):
     write_png_plots(frame, histories, tmp_path / "b")
     for name in PNG_FILES:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_calibration_rows_are_the_pooled_reliability_diagram(tmp_path: Path):
+    from sklearn.calibration import calibration_curve
+
+    frame = predictions_frame(folds=3)
+    write_plot_data(frame, tmp_path)
+    table = pl.read_csv(tmp_path / "calibration.csv")
+    observed, predicted = calibration_curve(
+        (frame["label"] == "fake").to_numpy(), frame["p_fake"].to_numpy(), n_bins=10
+    )
+    assert table["observed"].to_list() == [round(v, 6) for v in observed]
+    assert table["predicted"].to_list() == [round(v, 6) for v in predicted]
+
+
+def test_slice_bars_give_auc_and_counts_per_aspect_ratio(tmp_path: Path):
+    from fvc.evaluate.plots import write_slice_data
+
+    frame = predictions_frame(folds=3).sort("video_id")
+    wide = [i % 3 == 0 for i in range(frame.height)]
+    videos = frame.select("video_id").with_columns(
+        pl.Series("width", [1920 if w else 720 for w in wide]), pl.Series("height", [1080 if w else 720 for w in wide])
+    )
+    table = pl.read_csv(write_slice_data(frame, videos, tmp_path))
+    assert sorted(table["aspect_ratio"]) == ["16:9", "1:1"] and table["n"].sum() == frame.height
+    wide_rows = frame.filter(pl.Series(wide))
+    from sklearn.metrics import roc_auc_score
+
+    expected = roc_auc_score(wide_rows["label"] == "fake", wide_rows["p_fake"])
+    assert table.filter(pl.col("aspect_ratio") == "16:9")["auc_roc"][0] == round(expected, 6)

@@ -45,7 +45,8 @@ def test_whole_pipeline_two_folds_two_epochs(repo_copy) -> None:
     )
     repo_copy(["dvc", "exp", "run", "-S", "cv.folds=[0,1]"])  # the fold list, set as users set it
     metrics = json.loads((root / "results/metrics.json").read_text())
-    assert set(metrics["folds"]) == {"fold_0", "fold_1"}
+    assert set(json.loads((root / "results/fold_metrics.json").read_text())) == {"fold_0", "fold_1"}
+    assert "folds" not in metrics and metrics["audit"]["shortcut_warning"] in (0, 1)  # per-fold detail: its own file
     curves = pl.read_csv(root / "results/plot_data/learning_curves.csv")
     assert sorted(curves["fold"].unique()) == [0, 1] and curves.height == 4  # 2 folds x 2 epochs
     assert 0.0 <= metrics["mean"]["auc_roc"] <= 1.0
@@ -95,7 +96,7 @@ def test_a_feature_baseline_runs_through_the_same_fold_stages(repo_copy) -> None
     set_params(root, **{"train.model": "logreg"})
     repo_copy(["dvc", "repro"])
     metrics = json.loads((root / "results/metrics.json").read_text())
-    assert metrics["model"] == "logreg" and set(metrics["folds"]) == {"fold_0", "fold_1"}
+    assert metrics["model"] == "logreg" and metrics["pooled"]["n"] == 20
     cross = json.loads((root / "results/crosseval/metrics.json").read_text())
     assert cross["scored"] is False and "feature baseline" in cross["reason"]
     described = json.loads((root / "models/fold_0/baseline.json").read_text())
@@ -142,4 +143,5 @@ def test_an_experiment_on_a_faceforensics_tree_needs_only_the_layout_param(repo_
     assert folds.group_by("group").agg(pl.col("fold").n_unique())["fold"].max() == 1  # 000 and 001 stay together
     assert sorted(folds["group"].unique()) == ["000", "002", "004", "006"]
     metrics = json.loads((root / "results/metrics.json").read_text())
-    assert set(metrics["folds"]) == {"fold_0", "fold_1"} and metrics["pooled"]["n"] == 16
+    assert set(json.loads((root / "results/fold_metrics.json").read_text())) == {"fold_0", "fold_1"}
+    assert metrics["pooled"]["n"] == 16

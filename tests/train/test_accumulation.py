@@ -68,6 +68,7 @@ def test_each_step_is_the_gradient_of_its_groups_mean_loss(tmp_path: Path) -> No
     params = TrainParams(**train_section(batch_size=2, effective_batch_size=4, grad_clip=1e9))
     training = ClipTraining(
         model=model,
+        network=model,
         optimizer=optimizer,
         scheduler=None,  # type: ignore[arg-type]  (the epoch loop steps it, not train_one_epoch)
         criterion=criterion,

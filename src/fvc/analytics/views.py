@@ -19,7 +19,7 @@ from fvc.errors import FvcError
 # view -> the (file, stage) pairs it reads, relative to the repository root. `rejects` is the union of three stages'.
 SOURCES: dict[str, tuple[tuple[str, str], ...]] = {
     "predictions": (("results/predictions.parquet", "evaluate"),),
-    "fold_metrics": (("results/metrics.json", "evaluate"),),
+    "fold_metrics": (("results/fold_metrics.json", "evaluate"),),
     "history": (("results/plot_data/learning_curves.csv", "evaluate"),),
     "videos": (("data/index/videos.parquet", "ingest"),),
     "features": (("data/features/features.parquet", "merge_features"),),
@@ -90,9 +90,9 @@ def missing_message(view: str, root: str | os.PathLike = ".") -> str:
 
 
 def _fold_metrics(path: Path) -> pl.DataFrame:
-    """metrics.json's ``folds.fold_k`` as one row per fold: ``fold`` then its scalar metrics (lists dropped)."""
+    """fold_metrics.json's ``fold_k`` entries as one row per fold: ``fold`` then its scalar metrics (lists dropped)."""
     try:
-        folds = json.loads(path.read_text(encoding="utf-8"))["folds"]
+        folds = json.loads(path.read_text(encoding="utf-8"))
         rows = [
             {"fold": int(key.removeprefix("fold_"))}
             | {k: v for k, v in metrics.items() if isinstance(v, int | float) and not isinstance(v, bool)}

@@ -4,15 +4,17 @@ Conventions (as in scikit-learn): label 1 = fake (the positive class), 0 = real;
 predicted probability that a video is fake. Functions are pure over arrays or polars frames; only ``write_json``
 touches the filesystem.
 
-``results/metrics.json`` (from ``build_metrics_report`` + ``write_json``)::
+``build_metrics_report`` returns::
 
     {"mean":   {"accuracy": ..., "ap": ..., "auc_roc": ..., "eer": ..., "f1": ..., "log_loss": ..., ...},
      "std":    {same keys as mean},
      "pooled": {every key of binary_metrics, on all out-of-fold predictions concatenated},
      "folds":  {"fold_0": {every key of binary_metrics}, "fold_1": {...}, ...}}
 
-``dvc metrics diff`` shows numbers only, keyed ``mean.auc_roc``, ``folds.fold_0.f1``...; it drops lists and nulls,
-which is why the confusion matrix is also given as the scalars ``tn, fp, fn, tp``.
+Stage evaluate writes ``folds`` to ``results/fold_metrics.json`` and the rest (plus the model and the audit's
+headline) to ``results/metrics.json``, the file ``dvc metrics``/``dvc exp show`` list. They show numbers only,
+keyed ``mean.auc_roc``, ``pooled.f1``...; lists and nulls are dropped, which is why the confusion matrix is also
+given as the scalars ``tn, fp, fn, tp``.
 """
 
 from __future__ import annotations

@@ -6,8 +6,10 @@ revision. Per-fold curves go to ``*_folds.json`` (a ``fold`` column, for DuckDB 
 
 ``write_plot_data(predictions, "results/plot_data")`` writes the files that the top-level ``plots:`` block of
 ``dvc.yaml`` draws: ``roc.json`` (pooled ROC: fold "pooled", fpr, tpr, threshold), ``precision_recall.json``
-(pooled PR), ``confusion.json`` (one row per video: actual, predicted, "real" | "fake") and ``fold_metrics.csv``
-(fold, auc_roc, ap, eer, f1, accuracy, precision, recall, log_loss, n, n_fake; drawn as AUC per fold).
+(pooled PR), ``confusion.json`` (one row per video: actual, predicted, "real" | "fake"), ``fold_metrics.csv``
+(fold, auc_roc, ap, eer, f1, accuracy, precision, recall, log_loss, n, n_fake; drawn as AUC per fold) and
+``calibration.csv`` (the pooled reliability diagram: predicted, observed per non-empty bin of 10);
+``write_slice_data`` writes ``slices.csv`` (AUC per aspect ratio, with counts).
 ``write_png_plots(..., "results/plots")`` draws the PNGs, which dvc.yaml lists as a folder of images. The stage
 also writes ``results/plot_data/learning_curves.csv`` (fvc.evaluate.collect.learning_curves), drawn per fold
 through the custom template ``.dvc/plots/per_fold.json``.
@@ -46,6 +48,7 @@ PLOT_DATA_FILES = (
     "precision_recall_folds.json",
     "confusion.json",
     "fold_metrics.csv",
+    "calibration.csv",
 )
 PNG_FILES = (
     "roc_curve.png",
@@ -128,7 +131,30 @@ def write_plot_data(predictions: pl.DataFrame, out_dir: str | os.PathLike, thres
     table = pl.DataFrame(to_jsonable(fold_rows), schema={"fold": pl.String, **{k: pl.Float64 for k in FOLD_METRICS}})
     table = table.with_columns(pl.col("n", "n_fake").cast(pl.Int64))
     paths["fold_metrics.csv"] = write_csv(table, out / "fold_metrics.csv")
+    pooled = series[-1] if series and series[-1][0] == POOLED else None
+    observed, predicted = calibration_curve(pooled[1], pooled[2], n_bins=CALIBRATION_BINS) if pooled else ([], [])
+    calibration = pl.DataFrame(
+        {"predicted": predicted, "observed": observed}, schema={"predicted": pl.Float64, "observed": pl.Float64}
+    )
+    paths["calibration.csv"] = write_csv(calibration.with_columns(pl.all().round(6)), out / "calibration.csv")
     return paths
+
+
+def write_slice_data(predictions: pl.DataFrame, videos: pl.DataFrame, out_dir: str | os.PathLike) -> Path:
+    """``slices.csv``: pooled AUC, n and n_fake per aspect ratio (named as ``fvc analytics --by aspect_ratio``
+    names it), for the per-slice bars; a slice with one class gets no AUC (an empty cell)."""
+    from fvc.analytics.queries import aspect_ratio_label
+
+    frame = normalise_predictions(predictions).join(videos.select("video_id", "width", "height"), on="video_id")
+    ratio = [aspect_ratio_label(w, h) for w, h in zip(frame["width"], frame["height"], strict=True)]
+    rows = []
+    for (name,), part in frame.with_columns(pl.Series("aspect_ratio", ratio)).group_by("aspect_ratio"):
+        labels, scores = part["label"].to_numpy(), part["p_fake"].to_numpy()
+        auc = binary_metrics(labels, scores)["auc_roc"] if _has_both_classes(labels) else None
+        rows.append({"aspect_ratio": name, "auc_roc": auc, "n": part.height, "n_fake": int(labels.sum())})
+    schema = {"aspect_ratio": pl.String, "auc_roc": pl.Float64, "n": pl.Int64, "n_fake": pl.Int64}
+    table = pl.DataFrame(rows, schema=schema).sort("n", "aspect_ratio", descending=[True, False])
+    return write_csv(table.with_columns(pl.col("auc_roc").round(6)), Path(out_dir) / "slices.csv")
 
 
 def _color(name: str) -> Any:

@@ -102,7 +102,9 @@ class AspectRatioBucketSampler(Sampler[list[int]]):
             batches = [[chosen[i] for i in batch] for batch in batches]
         return batches
 
-    def __iter__(self) -> Iterator[list[int]]:
+    def global_batches(self) -> list[list[int]]:
+        """The current epoch's batches of all ranks, padded or truncated to ``num_replicas`` equal shares; rank r
+        yields items r, r + num_replicas, ... (with one replica: ``epoch_batches``)."""
         batches = self.epoch_batches()
         if self.num_replicas > 1:
             total = len(self) * self.num_replicas
@@ -110,8 +112,10 @@ class AspectRatioBucketSampler(Sampler[list[int]]):
                 batches = batches[:total]
             else:
                 batches += (batches * math.ceil(total / max(len(batches), 1)))[: total - len(batches)]
-            batches = batches[self.rank :: self.num_replicas]
-        return iter(batches)
+        return batches
+
+    def __iter__(self) -> Iterator[list[int]]:
+        return iter(self.global_batches()[self.rank :: self.num_replicas])
 
     def __len__(self) -> int:
         """Batches this rank yields per epoch (the same every epoch)."""

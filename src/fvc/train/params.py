@@ -32,6 +32,7 @@ class TrainParams:
     threshold: float
     init_checkpoint: str | None = None
     copy_sampling: str = "view"  # view | all: how augmented copies enter an epoch (fvc.train.clip_model)
+    nproc_per_node: int = 1  # > 1: the fold runs as that many torchrun processes (fvc.train.distributed)
 
     def __post_init__(self) -> None:
         check_trainable(self.model)
@@ -44,6 +45,12 @@ class TrainParams:
             raise FvcError(f"params.yaml: train.amp = {self.amp!r}, expected auto, off, bf16 or fp16")
         if self.epochs < 1:
             raise FvcError(f"params.yaml: train.epochs = {self.epochs}, expected >= 1")
+        if self.nproc_per_node < 1 or self.accumulation_steps % self.nproc_per_node:
+            raise FvcError(
+                f"params.yaml: train.nproc_per_node = {self.nproc_per_node} must be >= 1 and divide the"
+                f" {self.accumulation_steps} micro-batches of an optimiser step (train.effective_batch_size"
+                f" {self.effective_batch_size} / train.batch_size {self.batch_size}): each process runs an equal share"
+            )
         if self.copy_sampling not in ("view", "all"):
             raise FvcError(f"params.yaml: train.copy_sampling = {self.copy_sampling!r}, expected view or all")
 

@@ -31,6 +31,7 @@ from fvc.checkpoint import read_checkpoint
 from fvc.errors import FvcError
 from fvc.folds import FoldPartition, fold_rows
 from fvc.schema import LOGGED_METRICS, PREDICTIONS
+from fvc.train.distributed import barrier, from_main, world
 from fvc.train.params import TrainParams
 
 
@@ -74,6 +75,19 @@ class EpochLog:
 
     def next_step(self) -> None:
         self._live.next_step()
+
+
+class _RankLog(EpochLog):
+    """The log of a rank other than 0 under torchrun: rank 0 alone writes the fold's dvclive run."""
+
+    def __init__(self) -> None:
+        pass
+
+    def log(self, **values: float) -> None:
+        pass
+
+    def next_step(self) -> None:
+        pass
 
 
 class FoldStrategy(Protocol):
@@ -131,7 +145,15 @@ def run_fold(
     }
     live_dir, model_dir = Path(live_dir), Path(model_dir)
     run = FoldRun(fold, params, model_options, seed, partition, parts, model_dir, record, _run_key(record, parts))
-    resumed = _resume_or_clear(run, strategy, live_dir)
+    ranks = world()
+    resumed = _resume_or_clear(run, strategy, live_dir) if ranks.is_main else None
+    if ranks.size > 1:  # every rank resumes from rank 0's last.pt, or none does
+        resumed = read_checkpoint(run.model_dir / "last.pt") if from_main(resumed is not None) else None
+        barrier()
+        if not ranks.is_main:  # the other ranks train alongside; rank 0 writes every output
+            fitted = strategy.fit(run, _RankLog(), resumed)
+            seconds = time.perf_counter() - started
+            return FoldResult(fold, fitted.best_epoch, fitted.epochs_run, seconds, math.nan, **_sizes(run))
 
     with Live(str(live_dir), dvcyaml=False, save_dvc_exp=False, report=None, resume=resumed is not None) as live:
         if strategy.resumable:  # dvclive infers the step from its summary, which lags if a kill came mid-epoch
