@@ -53,8 +53,7 @@ def _runner(cwd: Path, env: dict[str, str]) -> Runner:
 def base_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The pipeline tests' environment without any AWS settings of the host: no credentials unless a test adds them."""
     folder = tmp_path_factory.mktemp("env")
-    # The fixture's body, called once per module (pytest keeps the undecorated function in __wrapped__).
-    env = {k: v for k, v in pipeline.dvc_env.__wrapped__(folder).items() if not k.startswith("AWS_")}
+    env = {k: v for k, v in pipeline.dvc_environment(folder).items() if not k.startswith("AWS_")}
     env["AWS_CONFIG_FILE"] = env["AWS_SHARED_CREDENTIALS_FILE"] = str(folder / "no-aws-files")
     return env
 
@@ -63,7 +62,7 @@ def base_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 def reproduced(tmp_path_factory: pytest.TempPathFactory, base_env: dict[str, str]) -> Runner:
     """A repo copy with tiny corpora where the small pipeline ran once and its results are committed."""
     folder = tmp_path_factory.mktemp("reproduced")
-    run = pipeline.repo_copy.__wrapped__(folder, base_env)  # git repo, tiny corpora added and committed
+    run = pipeline.copy_repo(folder, base_env)  # git repo, tiny corpora added and committed
     pipeline.set_params(run.root, **SMALL_RUN)
     run(["dvc", "repro"])
     run(["git", "add", "-A"])

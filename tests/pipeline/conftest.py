@@ -22,6 +22,11 @@ def _tracked_files() -> list[str]:
 
 @pytest.fixture
 def dvc_env(tmp_path: Path) -> dict[str, str]:
+    return dvc_environment(tmp_path)
+
+
+def dvc_environment(tmp_path: Path) -> dict[str, str]:
+    """The environment the pipeline tests run dvc in: this venv first on PATH, a site cache under ``tmp_path``."""
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["DVC_NO_ANALYTICS"] = "1"
@@ -33,6 +38,10 @@ def dvc_env(tmp_path: Path) -> dict[str, str]:
 
 @pytest.fixture
 def repo_copy(tmp_path: Path, dvc_env: dict[str, str]) -> Callable[..., subprocess.CompletedProcess]:
+    return copy_repo(tmp_path, dvc_env)
+
+
+def copy_repo(tmp_path: Path, dvc_env: dict[str, str]) -> Callable[..., subprocess.CompletedProcess]:
     """Copy the repo's tracked files into a new git repo with tiny corpora; return a runner of commands there.
 
     The runner takes a command list and returns the completed process (check=True, output captured).
