@@ -76,3 +76,20 @@ def test_metadata_alone_does_not_predict_the_label(default_corpus: Path) -> None
     auc = roc_auc_score(y, scores)
     assert auc <= 0.6, f"a metadata-only classifier reaches AUC {auc:.3f} on the default corpus"
     assert videos.height >= 96 and videos["group"].n_unique() >= 12
+
+
+def test_the_shortcut_audit_passes_the_default_corpus(default_corpus: Path) -> None:
+    from fvc.evaluate.audit import audit
+
+    raw = default_corpus / "data" / "raw"
+    videos = ingest(raw / "manifest.csv", max_pixels=10**8, workers=2).videos
+    params = load_params(REPO / "params.yaml")
+    folds = stratified_group_folds(
+        videos, n_splits=len(params["cv"]["folds"]), group_column="group", seed=params["seed"]
+    )
+    report = audit(
+        videos, folds, None, root=raw, seed=params["seed"], logreg_options=params["models"]["logreg"],
+        max_metadata_auc=params["audit"]["max_metadata_auc"],
+    )  # fmt: skip
+    assert report["rate_setting_found"] == videos.height  # x264's crf= is read from every file
+    assert report["warning"] is False, report

@@ -70,6 +70,10 @@ def test_whole_pipeline_two_folds_two_epochs(repo_copy) -> None:
     assert files["results/metrics.json"]["data"]["mean"]["auc_roc"] == metrics["mean"]["auc_roc"]
     assert files["results/crosseval/metrics.json"]["data"]["ensemble"]["auc_roc"] == cross["ensemble"]["auc_roc"]
     assert_every_plot_draws_offline(repo_copy)
+    lines = repo_copy(["fvc", "analytics", "--per-fold", "--format", "json"]).stdout.splitlines()
+    assert [json.loads(line)["fold"] for line in lines] == [0, 1]  # the views over a real run's outputs
+    report = repo_copy(["fvc", "report"]).stdout
+    assert "## Folds" in report and "## Cross-corpus" in report and "## Shortcut audit" in report
 
 
 def assert_every_plot_draws_offline(run) -> None:

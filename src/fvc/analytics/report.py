@@ -108,8 +108,9 @@ def _headline(metrics: dict, predictions: pl.DataFrame) -> Section:
 
 def _against(rev: str, current: pl.DataFrame, baseline: pl.DataFrame, threshold: float, draws: int) -> Section:
     table = compare(current, baseline, threshold=threshold, draws=draws)
+    interval = [f"[{lo:+.3f}, {hi:+.3f}]" for lo, hi in zip(table["low"], table["high"], strict=True)]
     verdict = table.with_columns(
-        pl.format("[{}, {}]", pl.col("low").round(3), pl.col("high").round(3)).alias("95% interval"),
+        pl.Series("95% interval", interval),
         pl.when(pl.col("within_noise")).then(pl.lit("within noise")).otherwise(pl.lit("changed")).alias("verdict"),
     ).select("metric", "baseline", "current", "delta", "95% interval", "verdict")
     changed = table.filter(~pl.col("within_noise"))["metric"].to_list()
