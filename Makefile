@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export DVC_NO_ANALYTICS := 1
 
-.PHONY: setup demo corpus test lint clean-venv
+.PHONY: setup demo corpus test lint bench clean-venv
 
 setup: $(VENV)/.installed
 
@@ -38,6 +38,10 @@ demo: corpus
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+# Every benchmark, each with its comparison in the same run; appends a dated section to BENCHMARKS.md.
+bench: demo
+	$(BIN)/python bench/run_all.py
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
