@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 from PIL import Image
 
+from fvc.checkpoint import read_checkpoint
 from tests.pipeline.conftest import set_params
 
 pytestmark = pytest.mark.slow
@@ -74,6 +75,14 @@ def test_whole_pipeline_two_folds_two_epochs(repo_copy) -> None:
     assert [json.loads(line)["fold"] for line in lines] == [0, 1]  # the views over a real run's outputs
     report = repo_copy(["fvc", "report"]).stdout
     assert "## Folds" in report and "## Cross-corpus" in report and "## Shortcut audit" in report
+
+    # The same fold as 2 torchrun processes (gloo on CPU): the stage starts itself under torchrun, rank 0 writes.
+    set_params(root, **{"train.nproc_per_node": 2, "cv.folds": [0, 1]})
+    ran = repo_copy(["dvc", "repro", "--single-item", "train@0"]).stdout
+    assert ran.count("train@0: variable_ar_cnn best epoch") == 1, ran  # one summary line: rank 0's
+    status = json.loads((root / "results/train/fold_0/status.json").read_text())
+    assert status["fold"] == 0 and status["epochs_run"] == 2
+    assert read_checkpoint(root / "models/fold_0/best.pt")["params"]["train"]["nproc_per_node"] == 2
 
 
 def assert_every_plot_draws_offline(run) -> None:
