@@ -71,6 +71,11 @@ def _flat(figures: dict, prefix: str = "") -> list[tuple[str, object]]:
     return rows
 
 
+def _number(value: object) -> object:
+    """Floats to 4 significant digits: the table is read, not parsed (the scripts' --json files keep every digit)."""
+    return f"{value:.4g}" if isinstance(value, float) else value
+
+
 def section(results: dict[str, dict | str]) -> str:
     """The markdown appended to BENCHMARKS.md: one table of every figure, benchmark by benchmark."""
     lines = [f"## `make bench`, {dt.date.today().isoformat()}", "", machine(), "", "| benchmark | figure | value |"]
@@ -79,7 +84,7 @@ def section(results: dict[str, dict | str]) -> str:
         if isinstance(figures, str):
             lines.append(f"| {name} | | {figures} |")
             continue
-        lines += [f"| {name} | {key} | {value} |" for key, value in _flat(figures)]
+        lines += [f"| {name} | {key} | {_number(value)} |" for key, value in _flat(figures)]
     return "\n".join(lines) + "\n"
 
 
