@@ -77,6 +77,19 @@ class EpochLog:
         self._live.next_step()
 
 
+class _FoldLive(Live):
+    """dvclive's run, tolerating one race of its own: folds trained at once in one checkout (scripts/slurm) share
+    dvclive's VS Code signal file ``.dvc/tmp/exps/run/DVCLIVE_STEP_COMPLETED``, which ``end`` removes after checking
+    that it exists, its last act; the fold that loses the race has written everything and must not fail."""
+
+    def end(self) -> None:
+        try:
+            super().end()
+        except FileNotFoundError as err:
+            if Path(os.fsdecode(err.filename or "")).name != "DVCLIVE_STEP_COMPLETED":
+                raise
+
+
 class _RankLog(EpochLog):
     """The log of a rank other than 0 under torchrun: rank 0 alone writes the fold's dvclive run."""
 
@@ -155,7 +168,7 @@ def run_fold(
             seconds = time.perf_counter() - started
             return FoldResult(fold, fitted.best_epoch, fitted.epochs_run, seconds, math.nan, **_sizes(run))
 
-    with Live(str(live_dir), dvcyaml=False, save_dvc_exp=False, report=None, resume=resumed is not None) as live:
+    with _FoldLive(str(live_dir), dvcyaml=False, save_dvc_exp=False, report=None, resume=resumed is not None) as live:
         if strategy.resumable:  # dvclive infers the step from its summary, which lags if a kill came mid-epoch
             live.step = resumed["epoch"] + 1 if resumed is not None else 0
         live.log_params({"fold": fold, **_sizes(run)})
