@@ -23,15 +23,7 @@ pytestmark = pytest.mark.slow
 
 Runner = Callable[..., subprocess.CompletedProcess]
 
-SMALL_RUN = {  # test_dvc_repro's small settings: two folds, two epochs, tiny clips and net (~40 s on 2 cores)
-    "cv.folds": [0, 1],
-    "train.epochs": 2,
-    "train.val_fraction": 0.45,
-    "scale.frames": 4,
-    "scale.max_dim": 64,
-    "models.variable_ar_cnn.stem_width": 8,
-    "models.variable_ar_cnn.widths": [16, 16, 16],
-}
+SMALL_RUN = {"cv.folds": [0, 1], **pipeline.SMALL_TRAINING}  # two folds of the end-to-end tests' small training
 KEY_ID, SECRET = "fvc-test-key-id", "fvc-test-secret"  # moto takes any credentials
 BUCKET = "fvc-remote"
 

@@ -17,20 +17,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.pipeline.conftest import REPO, set_params
+from tests.pipeline.conftest import REPO, SMALL_TRAINING, set_params
 
 pytestmark = pytest.mark.slow
 
-SMALL = {  # tests/pipeline/test_dvc_repro.py's small training, with 2 shards and 2 folds
-    "cv.folds": [0, 1],
-    "shards": [0, 1],
-    "train.epochs": 2,
-    "train.val_fraction": 0.45,
-    "scale.frames": 4,
-    "scale.max_dim": 64,
-    "models.variable_ar_cnn.stem_width": 8,
-    "models.variable_ar_cnn.widths": [16, 16, 16],
-}
+SMALL = {"cv.folds": [0, 1], "shards": [0, 1], **SMALL_TRAINING}  # the end-to-end tests' small training, 2 shards
 ARRAY_STAGES = {"scale@0", "scale@1", "features@0", "features@1", "train@0", "train@1"}
 
 

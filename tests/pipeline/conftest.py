@@ -75,6 +75,17 @@ def copy_repo(tmp_path: Path, dvc_env: dict[str, str]) -> Callable[..., subproce
     return run
 
 
+# A small training the end-to-end tests share: two epochs of a tiny net on 4-frame, 64-px clips (~40 s on 2 cores).
+SMALL_TRAINING = {
+    "train.epochs": 2,
+    "train.val_fraction": 0.45,
+    "scale.frames": 4,
+    "scale.max_dim": 64,
+    "models.variable_ar_cnn.stem_width": 8,
+    "models.variable_ar_cnn.widths": [16, 16, 16],
+}
+
+
 def set_params(root: Path, **dotted: object) -> None:
     """Set params.yaml values by dotted key, e.g. set_params(root, **{"cv.folds": [0, 1]})."""
     path = root / "params.yaml"

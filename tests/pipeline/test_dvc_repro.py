@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from fvc.checkpoint import read_checkpoint
-from tests.pipeline.conftest import set_params
+from tests.pipeline.conftest import SMALL_TRAINING, set_params
 
 pytestmark = pytest.mark.slow
 
@@ -33,17 +33,7 @@ def test_ingest_and_split_reproduce_then_do_nothing(repo_copy) -> None:
 
 def test_whole_pipeline_two_folds_two_epochs(repo_copy) -> None:
     root = repo_copy.root
-    set_params(
-        root,
-        **{
-            "train.epochs": 2,
-            "train.val_fraction": 0.45,
-            "scale.frames": 4,
-            "scale.max_dim": 64,
-            "models.variable_ar_cnn.stem_width": 8,
-            "models.variable_ar_cnn.widths": [16, 16, 16],
-        },
-    )
+    set_params(root, **SMALL_TRAINING)
     repo_copy(["dvc", "exp", "run", "-S", "cv.folds=[0,1]"])  # the fold list, set as users set it
     metrics = json.loads((root / "results/metrics.json").read_text())
     assert set(json.loads((root / "results/fold_metrics.json").read_text())) == {"fold_0", "fold_1"}

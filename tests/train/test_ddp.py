@@ -16,7 +16,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-import numpy as np
 import polars as pl
 import pytest
 import torch
@@ -25,7 +24,7 @@ from fvc.checkpoint import read_checkpoint
 from fvc.folds import fold_rows
 from fvc.train import TrainParams
 from fvc.train.distributed import launch
-from tests.train.helpers import train_section
+from tests.train.helpers import train_section, write_patch_clips
 
 pytestmark = pytest.mark.slow
 
@@ -66,22 +65,7 @@ SCRIPT = textwrap.dedent(
 @pytest.fixture(scope="module")
 def clip_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """40 random 4x32x32 clips in 20 groups, fakes with a brighter patch; 2 folds."""
-    root = tmp_path_factory.mktemp("clips")
-    (root / "clips").mkdir()
-    rng = np.random.default_rng(0)
-    rows, folds = [], []
-    for g in range(20):
-        for label in ("real", "fake"):
-            vid = f"g{g:02d}_{label}"
-            clip = rng.integers(0, 200, size=(4, 32, 32, 3), dtype=np.uint8)
-            if label == "fake":
-                clip[:, 8:16, 8:16] += 50
-            np.save(root / "clips" / f"{vid}.npy", clip)
-            rows.append(dict(video_id=vid, file=f"{vid}.npy", frames=4, snippet=4, height=32, width=32))
-            folds.append(dict(video_id=vid, group=f"g{g:02d}", label=label, fold=g % 2))
-    pl.DataFrame(rows).write_parquet(root / "clips.parquet")
-    pl.DataFrame(folds).write_parquet(root / "folds.parquet")
-    return root
+    return write_patch_clips(tmp_path_factory.mktemp("clips"), groups=20)
 
 
 def _run(work: Path, data: Path, train: dict, nproc: int = 1, crash_at: int = -1) -> int:

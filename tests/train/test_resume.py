@@ -8,12 +8,11 @@ import sys
 import textwrap
 from pathlib import Path
 
-import numpy as np
 import polars as pl
 import pytest
 
 from fvc.train import TrainParams
-from tests.train.helpers import TRAIN
+from tests.train.helpers import TRAIN, write_patch_clips
 
 MODEL = {"stem_width": 4, "widths": [8, 8, 8], "forensic_inputs": True}
 
@@ -49,22 +48,7 @@ RUNNER = textwrap.dedent(
 @pytest.fixture(scope="module")
 def clip_data(tmp_path_factory) -> Path:
     """16 random 4x32x32 clips in 8 groups, where fakes carry a brighter patch; 2 folds."""
-    root = tmp_path_factory.mktemp("clips")
-    rng = np.random.default_rng(0)
-    rows, folds = [], []
-    for g in range(8):
-        for label in ("real", "fake"):
-            vid = f"g{g}_{label}"
-            clip = rng.integers(0, 200, size=(4, 32, 32, 3), dtype=np.uint8)
-            if label == "fake":
-                clip[:, 8:16, 8:16] += 50
-            (root / "clips").mkdir(exist_ok=True)
-            np.save(root / "clips" / f"{vid}.npy", clip)
-            rows.append(dict(video_id=vid, file=f"{vid}.npy", frames=4, snippet=4, height=32, width=32))
-            folds.append(dict(video_id=vid, group=f"g{g}", label=label, fold=g % 2))
-    pl.DataFrame(rows).write_parquet(root / "clips.parquet")
-    pl.DataFrame(folds).write_parquet(root / "folds.parquet")
-    return root
+    return write_patch_clips(tmp_path_factory.mktemp("clips"), groups=8)
 
 
 def _run(work: Path, data: Path, kill_at: int, train: dict = TRAIN) -> subprocess.CompletedProcess:
