@@ -15,20 +15,26 @@ the deepest stage: a batch of one clip at the minimum size (one deepest cell) ra
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.utils.checkpoint import checkpoint
 
 from fvc.errors import FvcError
-from fvc.models.masked_layers import ConvBNReLU, MaskedMaxPool3d, MaskedSequential
+from fvc.models.masked_layers import ConvBNReLU, MaskedMaxPool3d, MaskedSequential, subsample_mask
 from fvc.models.pooling import masked_global_avg_pool, valid_mask
 from fvc.models.registry import check_params, register
 
 MIN_T = 2  # frames: the frame-difference input needs a previous frame
 MIN_HW = 32  # pixels: one cell of the deepest feature map at the default total stride
+
+STEM_FRAMES = 4  # frames per run of the checkpointed stem (activation_checkpointing)
+Segment = Callable[[torch.Tensor, torch.Tensor | None], tuple[torch.Tensor, torch.Tensor | None]]
 
 
 @dataclass(frozen=True)
@@ -42,12 +48,19 @@ class VariableARConfig:
     widths: tuple[int, ...] = (64, 128, 192)  # output channels of each Inception stage
     dropout: float = 0.5
     snippet: int = 1  # the clips' consecutive frames per snippet (the scale stage's layout; train passes it)
+    activation_checkpointing: bool = False  # in training, keep only the stem's and each stage's input and
+    # recompute the rest in backward: less activation memory for long clips, ~1/3 more compute
 
     def __post_init__(self) -> None:
         if len(self.stem_kernel) != 3 or any(k < 1 or k % 2 == 0 for k in self.stem_kernel):
             raise FvcError(f"model variable_ar_cnn: stem_kernel = {self.stem_kernel}, expected 3 odd sizes")
         if not self.widths or any(w < 8 for w in self.widths):
             raise FvcError(f"model variable_ar_cnn: widths = {self.widths}, expected one or more stages of >= 8")
+        if not isinstance(self.activation_checkpointing, bool):
+            raise FvcError(
+                f"model variable_ar_cnn: activation_checkpointing = {self.activation_checkpointing!r}, "
+                "expected true or false"
+            )
         if self.stem_width < 1 or not 0.0 <= self.dropout < 1.0:
             raise FvcError(
                 f"model variable_ar_cnn: stem_width = {self.stem_width}, dropout = {self.dropout}; "
@@ -87,8 +100,12 @@ class ForensicInputs(nn.Module):
         """9 with the residuals, 3 without."""
         return 9 if self.enabled else 3
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
-        """x (N, 3, T, H, W) in [0, 1], mask bool (N, 1, T|1, H, W) or None → (N, 9 or 3, T, H, W), padding 0."""
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None, first_frame: int = 0) -> torch.Tensor:
+        """x (N, 3, T, H, W) in [0, 1], mask bool (N, 1, T|1, H, W) or None → (N, 9 or 3, T, H, W), padding 0.
+
+        ``first_frame``: the clip index of x's first frame when x is a run of a longer clip's frames (snippet
+        starts are counted from the clip's start). x's first frame gets a zero difference either way.
+        """
         x = (x - 0.5) / 0.25  # [0, 1] → roughly zero mean, unit spread
         if mask is not None:
             x = x * mask  # padding becomes the zero the stem's zero-padding would see
@@ -97,7 +114,7 @@ class ForensicInputs(nn.Module):
         residual = F.conv3d(x, self.highpass, padding=(0, 1, 1), groups=3)  # (N, 3, T, H, W)
         diff = F.pad(x[:, :, 1:] - x[:, :, :-1], (0, 0, 0, 0, 1, 0))  # (N, 3, T, H, W), frame 0 is zero
         if self.snippet > 1:  # a snippet's first frame has no predecessor: the frame before it is far away
-            diff[:, :, :: self.snippet] = 0
+            diff[:, :, (-first_frame) % self.snippet :: self.snippet] = 0
         out = torch.cat([x, self.gain * residual, self.gain * diff], dim=1)  # (N, 9, T, H, W)
         # The 3×3 residual reaches one pixel into the padding, and padded frames differ from valid ones.
         return out if mask is None else out * mask
@@ -157,12 +174,87 @@ class VariableARCNN(nn.Module):
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         """x (N, 3, T, H, W) in [0, 1]; mask None or (N, 1, T|1, H, W), nonzero on valid voxels → logits (N,)."""
         mask = valid_mask(x, mask)  # bool (N, 1, T|1, H, W) or None
-        h = self.inputs(x, mask)  # (N, 9, 8, 144, 256)
-        h, mask = self.stem(h, mask)  # (N, 16, 8, 36, 64)
+        if self._checkpointing() and self.config.stem_kernel[0] == 1:
+            h, mask = self._checkpointed_stem(x, mask)  # (N, 16, 8, 36, 64)
+        else:
+            h, mask = self._segment(self._stem, (self.inputs, self.stem), x, mask)  # (N, 16, 8, 36, 64)
         for stage in self.stages:
-            h, mask = stage(h, mask)  # ... → (N, 192, 2, 5, 8)
+            h, mask = self._segment(stage, (stage,), h, mask)  # ... → (N, 192, 2, 5, 8)
         pooled = masked_global_avg_pool(h, mask)  # (N, 192)
         return self.head(self.dropout(pooled)).squeeze(1)  # (N,)
+
+    def _stem(self, x: torch.Tensor, mask: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        return self.stem(self.inputs(x, mask), mask)  # (N, 9, 8, 144, 256) → (N, 16, 8, 36, 64)
+
+    def _checkpointed_stem(
+        self, x: torch.Tensor, mask: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The stem with the least memory: the forensic inputs and the stem's convolution run one run of
+        ``STEM_FRAMES`` frames at a time, each checkpointed, so the full-resolution 9-channel input is never held
+        for the whole clip; only the convolution's output (a quarter of the pixels) is kept for BatchNorm, whose
+        statistics need every frame at once. Exact for a stem kernel one frame long (the default): every output
+        frame sees only its own input frame, and a run starts one frame early for the frame difference.
+        """
+        conv_bn_relu, pool = self.stem[0], self.stem[1]
+        runs = []
+        for start in range(0, x.shape[2], STEM_FRAMES):
+            begin, end = max(0, start - 1), min(x.shape[2], start + STEM_FRAMES)
+            part = mask if mask is None or mask.shape[2] == 1 else mask[:, :, begin:end]
+            out = checkpoint(self._stem_conv, x[:, :, begin:end], part, begin, use_reentrant=False)
+            runs.append(out[:, :, start - begin :])
+        h = torch.cat(runs, dim=2)  # (N, 16, T, H/2, W/2), the convolution's output
+
+        def rest(h: torch.Tensor, mask: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
+            mask = subsample_mask(mask, conv_bn_relu.stride)
+            h = conv_bn_relu.relu(conv_bn_relu.bn(h, mask))
+            return pool(h if mask is None else h * mask, mask)
+
+        modules = (self.stem,)
+        return checkpoint(
+            rest, h, mask, use_reentrant=False, context_fn=lambda: (contextlib.nullcontext(), _frozen(modules))
+        )
+
+    def _stem_conv(self, x: torch.Tensor, mask: torch.Tensor | None, first_frame: int) -> torch.Tensor:
+        return self.stem[0].conv(self.inputs(x, mask, first_frame))
+
+    def _checkpointing(self) -> bool:
+        return self.config.activation_checkpointing and self.training and torch.is_grad_enabled()
+
+    def _segment(
+        self, run: Segment, modules: tuple[nn.Module, ...], x: torch.Tensor, mask: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``run(x, mask)``, the forward of ``modules``; checkpointed when configured, in training with autograd on.
+
+        Checkpointing keeps only the segment's input and runs its forward again during backward. The second run
+        must not move BatchNorm's running statistics a second time, so they are put back after it (``_frozen``):
+        weights, gradients and running statistics equal those of the plain forward.
+        """
+        if not self._checkpointing():
+            return run(x, mask)
+        return checkpoint(
+            run, x, mask, use_reentrant=False, context_fn=lambda: (contextlib.nullcontext(), _frozen(modules))
+        )
+
+
+@contextlib.contextmanager
+def _frozen(modules: tuple[nn.Module, ...]) -> Iterator[None]:
+    """BatchNorm layers under ``modules`` keep the running statistics they had on entry: whatever the block updates
+    (a checkpoint's recomputation of a forward that already updated them) is put back on exit."""
+    buffers = [
+        buffer
+        for root in modules
+        for bn in root.modules()
+        if isinstance(bn, nn.modules.batchnorm._BatchNorm)
+        for buffer in (bn.running_mean, bn.running_var, bn.num_batches_tracked)
+        if buffer is not None
+    ]
+    saved = [buffer.clone() for buffer in buffers]
+    try:
+        yield
+    finally:
+        with torch.no_grad():
+            for buffer, value in zip(buffers, saved, strict=True):
+                buffer.copy_(value)
 
 
 def total_stride(**kwargs: object) -> int:
