@@ -1,7 +1,8 @@
 """Benchmark of the Variable-AR CNN's data path and training, on the scaled embedded corpus.
 
 Prints three things (BENCHMARKS.md records them):
-1. the padding fraction of an epoch's batches with aspect-ratio buckets vs with the origin's letterbox;
+1. B1: the padding fraction of the training batches: as the fold runs logged it (``pad_fraction``, every epoch of
+   every fold), as one sampler pass over all clips estimates it, and with the origin's letterbox;
 2. activation memory per clip of this model vs the origin's stride-1 Model 5e (counted on the meta device;
    plus torch.cuda.max_memory_allocated when a GPU is present);
 3. training throughput in clips/s, bucketed vs letterboxed, measured in the same run.
@@ -16,6 +17,7 @@ import argparse
 import json
 import platform
 import time
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -37,6 +39,19 @@ def padding_fraction(shapes: list[tuple[int, int]], frames: int, batch_size: int
         padded += sum((hmax * wmax - shapes[i][0] * shapes[i][1]) * frames for i in batch)
     content = sum(h * w for h, w in shapes)
     return {"buckets": padded / total, "letterbox": 1 - content / (len(shapes) * side * side)}
+
+
+def logged_padding(results: Path = Path("results/train")) -> dict[str, float] | None:
+    """The padding share the fold runs logged (``pad_fraction``: padded voxels / all voxels of each epoch's
+    training batches, fvc.train.clip_model), over every epoch of every fold: mean, min and max. None before
+    training has run."""
+    values = []
+    for tsv in sorted(results.glob("fold_*/plots/metrics/pad_fraction.tsv")):
+        rows = tsv.read_text(encoding="utf-8").split("\n")[1:]
+        values += [float(line.split("\t")[1]) for line in rows if line.strip()]
+    if not values:
+        return None
+    return {"mean": float(np.mean(values)), "min": min(values), "max": max(values), "epochs": len(values)}
 
 
 def activation_memory(model_options: dict, frames: int, side: int) -> dict[str, float]:
@@ -102,6 +117,7 @@ def main() -> None:
     shapes = list(zip(clips["content_height"].to_list(), clips["content_width"].to_list(), strict=True))
 
     pad = padding_fraction(shapes, frames, batch_size, side)
+    pad["logged_by_fold_runs"] = logged_padding()  # B1: the real training batches (copies, view sampling)
     mem = {f"{t}x{side}x{side}": activation_memory(options, t, side) for t in (64, 500)}
     sampler = AspectRatioBucketSampler(shapes, batch_size, seed=42)
     bucket_batches = [[shapes[i] for i in b] for b in sampler]

@@ -22,12 +22,17 @@ from fvc.atomic import write_text
 
 # name -> (script, extra arguments): each script prints its figures and writes them with --json.
 BENCHES = {
-    "training": ("bench/bench_training.py", ["--steps", "12"]),  # B1 padding, B2 memory, throughput
+    "training": ("bench/bench_training.py", ["--steps", "12"]),  # B1 padding (fold runs' logs), throughput
+    "memory": ("bench/bench_memory.py", []),  # B2 measured peak memory, checkpointing, vs 5e
     "decode": ("bench/bench_decode.py", []),  # B3
     "per_video": ("bench/bench_per_video.py", ["--size", "small"]),  # B4 incremental, B6 workers
+    "loader": ("bench/bench_loader.py", []),  # B5 data loader vs batches in memory
     "predict": ("bench/bench_predict.py", []),  # B8
+    "gpu": ("bench/bench_gpu.py", []),  # B9, on a CUDA machine only
     "ddp": ("bench/bench_ddp.py", []),  # 1 vs 2 processes per fold
+    "end_to_end": ("bench/bench_end_to_end.py", []),  # B7 fresh clone to metrics: ~10 min, not in the default run
 }
+DEFAULT = [name for name in BENCHES if name != "end_to_end"]
 
 
 def machine() -> str:
@@ -53,6 +58,11 @@ def machine() -> str:
 def run(name: str, folder: Path) -> dict | str:
     """A benchmark's JSON figures, or the reason it gave none (its last error line)."""
     script, extra = BENCHES[name]
+    if name == "gpu":
+        import torch
+
+        if not torch.cuda.is_available():
+            return "skipped: no CUDA device on this machine (BENCHMARKS.md has the last GPU run)"
     out = folder / f"{name}.json"
     proc = subprocess.run([sys.executable, script, *extra, "--json", str(out)], capture_output=True, text=True)
     if proc.returncode != 0 or not out.exists():
@@ -90,10 +100,10 @@ def section(results: dict[str, dict | str]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", help=f"comma-separated subset of {','.join(BENCHES)}")
+    parser.add_argument("--only", help=f"comma-separated subset of {','.join(BENCHES)} (default: all but end_to_end)")
     parser.add_argument("--out", default="BENCHMARKS.md")
     args = parser.parse_args()
-    names = args.only.split(",") if args.only else list(BENCHES)
+    names = args.only.split(",") if args.only else DEFAULT
     unknown = sorted(set(names) - set(BENCHES))
     if unknown:
         raise SystemExit(f"bench: unknown benchmark(s) {', '.join(unknown)}; expected {', '.join(BENCHES)}")

@@ -148,7 +148,10 @@ def pad_collate(batch: Sequence[tuple[torch.Tensor, float, int]]) -> dict[str, o
     valid = 0
     for i, clip in enumerate(clips):
         _, t, h, w = clip.shape
-        x[i, :, :t, :h, :w] = clip.float() / 255.0 if clip.dtype == torch.uint8 else clip.float()
+        slot = x[i, :, :t, :h, :w]
+        slot.copy_(clip)  # converts to float32 in place: no temporary copies of the clip
+        if clip.dtype == torch.uint8:
+            slot.div_(255.0)
         mask[i, :, : t if time_varies else 1, :h, :w] = True
         valid += t * h * w
     total = n * t_max * h_max * w_max
