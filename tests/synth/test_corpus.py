@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 from collections import Counter
 from pathlib import Path
 
@@ -10,8 +11,9 @@ import av
 import numpy as np
 import pytest
 
+from fvc.corpus.manifest import read_manifest as read_corpus_manifest
 from fvc.errors import FvcError
-from fvc.synth import MANIFEST_COLUMNS, build_plan, generate_corpus
+from fvc.synth import DEFAULT_STRENGTH, MANIFEST_COLUMNS, build_plan, generate_corpus
 from fvc.synth.render import face_boxes
 
 SEED = 3
@@ -56,7 +58,8 @@ def test_manifest_schema(corpora: tuple[Path, Path]) -> None:
     root = corpora[0]
     raw = (root / "manifest.csv").read_bytes()
     assert b"\r" not in raw and raw.endswith(b"\n")
-    assert raw.decode().splitlines()[0] == ",".join(MANIFEST_COLUMNS) == "video_id,path,label,group,method,source"
+    header = raw.decode().splitlines()[0]
+    assert header == ",".join(MANIFEST_COLUMNS) == "video_id,path,label,group,method,source,donor"
     rows = read_manifest(root)
     ids = [r["video_id"] for r in rows]
     assert ids == sorted(ids) and len(set(ids)) == len(ids)
@@ -68,6 +71,22 @@ def test_manifest_schema(corpora: tuple[Path, Path]) -> None:
         assert r["video_id"].startswith(r["group"] + "_")
 
 
+def test_manifest_names_the_donor_of_every_faceswap_and_ingest_reads_it(corpora: tuple[Path, Path]) -> None:
+    root = corpora[0]
+    plan = {r.stem: r for r in build_plan(SEED, "tiny")}
+    rows = read_manifest(root)
+    for row in rows:
+        r = plan[row["video_id"].rsplit("_", 1)[0]]
+        if row["method"] == "faceswap":
+            assert row["donor"] == r.donor != row["source"]
+        else:  # reals and selfblend fakes show no other identity
+            assert row["donor"] == ""
+    assert any(row["donor"] for row in rows)
+    # The manifest layout ignores the extra column: the index is the usual six columns, one row per video.
+    table = read_corpus_manifest(root / "manifest.csv")
+    assert table.columns == ["video_id", "path", "label", "group", "method", "source"] and table.height == len(rows)
+
+
 def test_labels_balanced_per_group_and_bucket(corpora: tuple[Path, Path]) -> None:
     rows = read_manifest(corpora[0])
     plan = {r.stem: r for r in build_plan(SEED, "tiny")}
@@ -75,7 +94,7 @@ def test_labels_balanced_per_group_and_bucket(corpora: tuple[Path, Path]) -> Non
         counts = Counter((r[key], r["label"]) for r in rows)
         for value in {r[key] for r in rows}:
             assert counts[value, "real"] == counts[value, "fake"] > 0
-    for attr in ("aspect", "side", "fps", "n_frames", "crf"):
+    for attr in ("aspect", "side", "fps", "n_frames", "bpp"):
         counts = Counter((getattr(plan[r["video_id"].rsplit("_", 1)[0]], attr), r["label"]) for r in rows)
         for value in {k[0] for k in counts}:
             assert counts[value, "real"] == counts[value, "fake"], (attr, value)
@@ -131,6 +150,31 @@ def face_mask(shape: tuple[int, ...], boxes: np.ndarray, grow: float) -> np.ndar
         xa, xb = max(0, int(x0 - gx)), max(0, int(np.ceil(x1 + gx)))
         mask[t, ya:yb, xa:xb] = True
     return mask
+
+
+def test_the_pasted_face_carries_the_real_twins_sensor_noise(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Render each pair twice, with and without sensor noise: the difference is the noise each clip got. Inside
+    # the face's core, where the fake shows only the pasted face, the fake must carry the same noise as its real
+    # twin (before the fix it carried none: the paste replaced the noisy pixels).
+    from fvc.synth import render
+
+    plan = build_plan(SEED, "tiny")[:4]
+    noisy = [list(render.frames(r, SEED, DEFAULT_STRENGTH)) for r in plan]
+    with_noise = render.track
+    monkeypatch.setattr(render, "track", lambda r, seed: dataclasses.replace(with_noise(r, seed), noise_sigma=0.0))
+    for r, pairs in zip(plan, noisy, strict=True):
+        clean = list(render.frames(r, SEED, DEFAULT_STRENGTH))
+        core = face_mask((len(pairs), r.height, r.width), face_boxes(r, SEED), grow=-0.25)
+        assert core.any()
+        noise = {}
+        for k, label in enumerate(("real", "fake")):
+            diff = np.stack([p[k].astype(np.int16) - c[k] for p, c in zip(pairs, clean, strict=True)])
+            noise[label] = diff.transpose(1, 0, 2, 3)[:, core].astype(np.float64)  # (3, pixels in the core)
+        sigma = with_noise(r, SEED).noise_sigma
+        assert noise["real"].std() == pytest.approx(sigma, rel=0.15)
+        assert noise["fake"].std() == pytest.approx(noise["real"].std(), rel=0.05), r.stem
+        assert np.corrcoef(noise["fake"].ravel(), noise["real"].ravel())[0, 1] > 0.8, r.stem  # the same stream
+    assert noise  # the loop ran
 
 
 def test_strength_zero_fake_equals_real() -> None:

@@ -30,7 +30,7 @@ def test_small_variety(small: list) -> None:
     assert len({r.fps for r in small}) >= 4 and min(r.fps for r in small) >= 12 and max(r.fps for r in small) <= 30
     lengths = [r.n_frames for r in small]
     assert max(lengths) >= 4 * min(lengths)
-    assert len({r.crf for r in small}) >= 3
+    assert len({r.bpp for r in small}) >= 3
     for r in small:
         assert r.width % 2 == 0 and r.height % 2 == 0
         assert 150 <= max(r.width, r.height) <= 330
@@ -42,7 +42,7 @@ def test_small_variety(small: list) -> None:
 
 
 def test_factors_are_spread_evenly(small: list) -> None:
-    for attr in ("aspect", "side", "fps", "n_frames", "crf", "method"):
+    for attr in ("aspect", "side", "fps", "n_frames", "bpp", "method"):
         counts = Counter(getattr(r, attr) for r in small).values()
         assert max(counts) - min(counts) <= 1, attr
 
@@ -57,6 +57,13 @@ def test_faceswap_donor_is_another_identity(small: list) -> None:
         assert (r.donor == r.group.identity) == (r.method == "selfblend")
 
 
+def test_twins_share_a_bit_rate_that_follows_the_bits_per_pixel(small: list) -> None:
+    for r in small:
+        assert r.bitrate_kbps == max(1, round(r.bpp * r.width * r.height * r.fps / 1000))
+    # 0.04 bit per pixel on the smallest frames at the lowest rate still gets a usable rate
+    assert min(r.bitrate_kbps for r in small) >= 5
+
+
 @pytest.mark.parametrize("size", list(SIZES))
 def test_held_out_people_appear_in_no_train_corpus_of_any_size(size: str) -> None:
     seen = {r.group.identity for name in SIZES for r in build_plan(0, name)}
@@ -64,7 +71,7 @@ def test_held_out_people_appear_in_no_train_corpus_of_any_size(size: str) -> Non
     people = {r.group.identity for r in held_out}
     assert len(people) == SIZES[size].identities and not people & seen
     assert all(r.group.group.startswith("x") for r in held_out)  # ids never collide with a train corpus's
-    for attr in ("aspect", "crf", "method"):  # the same nuisance lists: the shift is the people
+    for attr in ("aspect", "bpp", "method"):  # the same nuisance lists: the shift is the people
         assert {getattr(r, attr) for r in held_out} == {getattr(r, attr) for r in build_plan(0, size)}, attr
 
 

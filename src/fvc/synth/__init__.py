@@ -1,24 +1,27 @@
 """The embedded default corpus: real/fake face-video pairs rendered offline from stills that packages ship.
 
 ``generate_corpus(out_dir, seed=0, size="small", strength=DEFAULT_STRENGTH, workers=None)`` writes
-``out_dir/videos/<video_id>.mp4`` and ``out_dir/manifest.csv`` (video_id, path, label, group, method, source).
+``out_dir/videos/<video_id>.mp4`` and ``out_dir/manifest.csv`` (video_id, path, label, group, method, source,
+donor: the identity a faceswap fake shows, empty otherwise; the manifest layout ignores the extra column).
 
 What a clip is
     A *group* is one source clip: an identity (astronaut, grace_hopper, camera, or an LFW face pasted into a
     background still) seen by a virtual camera whose smooth pan, zoom, roll, hand-shake and lighting drift
     are functions of time drawn from (seed, group). A group has R *renditions*, each an (aspect ratio,
-    longest side, fps, length, CRF) choice; each rendition yields a real clip and a fake twin that share every
-    nuisance (camera path, lighting, sensor noise, size, fps, length, CRF) and differ only in the face
-    region. Factors are balanced over the plan, so labels are balanced in every bucket and metadata says
-    nothing about the label.
+    longest side, fps, length, bits per pixel) choice; each rendition yields a real clip and a fake twin that
+    share every nuisance (camera path, lighting, sensor noise, size, fps, length, bit rate) and differ only in
+    the face region. Factors are balanced over the plan, so labels are balanced in every bucket and metadata
+    says nothing about the label. Both twins are encoded at one constant bit rate (``encode``), so the file
+    size and the rate setting in the stream are the same for both, not a function of the fake's content.
 
 The manipulation (fake twins only; local to the face, temporal)
     method ``faceswap``: another identity's face (astronaut/grace_hopper, or an upscaled LFW crop), its box
     stretched onto the target face box and colour-transferred to the target's face statistics.
     method ``selfblend``: the face's own copy, slightly shifted/rescaled, with its colour statistics moved.
     Then, every frame: the pasted face is misaligned by a random shift/scale/rotation, rendered at reduced
-    resolution and upsampled (resampling blur, which also drops the sensor noise), its gain and offset
-    flicker, and it is blended in through a feathered ellipse that follows the misaligned face.
+    resolution and upsampled (resampling blur), its gain and offset flicker, and it is blended in through a
+    feathered ellipse that follows the misaligned face. The blend is done on the noise-free frame and the real
+    twin's sensor noise is added afterwards, so the pasted face is as noisy as the rest of the frame.
 
 Knobs
     ``strength`` in [0, 1] scales all of it (at 0 a fake is identical to its real twin). Constants in
@@ -47,7 +50,7 @@ Identities (``IDENTITY_POOLS``)
     ``train`` (the default corpus, data/raw): the three high-resolution stills, then LFW rows; groups g00, g01...
     ``held_out`` (the crosseval corpus, data/cross): LFW rows that no ``train`` corpus of any size shows, with
     their own group names x00, x01..., so their scenes and camera paths are new too. Methods, strength, sizes,
-    fps, CRF and aspect ratios are drawn from the same lists: the shift is the people and their scenes.
+    fps, bit rates and aspect ratios are drawn from the same lists: the shift is the people and their scenes.
 
 Sizes (``SIZES``)
     tiny: 5 groups, 20 clips of 12-24 frames (tests). small: 16 groups, 96 clips of 24-120 frames,

@@ -15,7 +15,9 @@ from fvc.synth.encode import H264Writer
 from fvc.synth.plan import IDENTITY_POOLS, SIZES, Rendition, build_plan
 
 DEFAULT_STRENGTH = 0.65  # see the package docstring: tuned so the demo's CNN learns within its budget
-MANIFEST_COLUMNS = ("video_id", "path", "label", "group", "method", "source")
+# The manifest layout's columns, then ``donor``: the identity whose face a faceswap fake shows (empty for reals and
+# selfblend fakes). The manifest reader ignores columns it does not know, so ingest reads this file unchanged.
+MANIFEST_COLUMNS = ("video_id", "path", "label", "group", "method", "source", "donor")
 VIDEO_DIR = "videos"
 
 
@@ -29,8 +31,8 @@ def render_pair(r: Rendition, seed: int, strength: float, out_dir: Path) -> None
     real_path, fake_path = videos / f"{r.video_id('real')}.mp4", videos / f"{r.video_id('fake')}.mp4"
     with atomic_path(real_path) as real_tmp, atomic_path(fake_path) as fake_tmp:
         with (
-            H264Writer(real_tmp, r.width, r.height, r.fps, r.crf) as real_w,
-            H264Writer(fake_tmp, r.width, r.height, r.fps, r.crf) as fake_w,
+            H264Writer(real_tmp, r.width, r.height, r.fps, r.bitrate_kbps) as real_w,
+            H264Writer(fake_tmp, r.width, r.height, r.fps, r.bitrate_kbps) as fake_w,
         ):
             for real, fake in frames(r, seed, strength):
                 real_w.write(real)
@@ -51,6 +53,7 @@ def manifest_rows(plan: list[Rendition]) -> list[dict[str, str]]:
                     "group": r.group.group,
                     "method": "none" if label == "real" else r.method,
                     "source": r.group.identity,
+                    "donor": r.donor if label == "fake" and r.method == "faceswap" else "",
                 }
             )
     return sorted(rows, key=lambda row: row["video_id"])
@@ -82,7 +85,7 @@ def generate_corpus(
     """Generate the embedded default corpus under ``out_dir`` and return the manifest's path.
 
     Writes ``out_dir/videos/<video_id>.mp4`` and ``out_dir/manifest.csv`` (columns video_id, path, label,
-    group, method, source; rows sorted by video_id). Files in ``out_dir/videos`` that this corpus does not
+    group, method, source, donor; rows sorted by video_id). Files in ``out_dir/videos`` that this corpus does not
     contain are removed, so a regeneration is exact; nothing else in ``out_dir`` is touched. The bytes depend
     only on (seed, size, strength, identities) and the installed package versions, not on ``workers`` (default:
     all CPUs). ``progress`` shows a progress bar (tqdm, stderr). ``identities`` picks the people: ``train`` (the

@@ -1,7 +1,7 @@
 """The corpus plan: which groups (source clips), renditions and real/fake pairs a corpus size holds.
 
 The plan is pure data, computed without rendering anything, so tests and callers can inspect it cheaply.
-Every rendition factor (aspect ratio, size, fps, length, CRF, fake method) is spread evenly over the whole
+Every rendition factor (aspect ratio, size, fps, length, bit rate, fake method) is spread evenly over the whole
 plan (balanced lists, then shuffled), and each rendition yields one real and one fake clip: label counts are
 equal within every bucket of every factor, so metadata cannot tell real from fake.
 """
@@ -24,7 +24,10 @@ ASPECTS: dict[str, tuple[int, int]] = {
     "3:4": (3, 4),
 }
 FPS_CHOICES = (12, 15, 24, 25, 30)
-CRF_CHOICES = (18, 22, 26, 30)
+# Target bits per pixel of a rendition; both twins are encoded at the same constant bit rate (fvc.synth.encode).
+# The levels are the median bits per pixel that x264 CRF 18, 22, 26 and 30 gave the real clips of the small corpus
+# (0.33, 0.16, 0.07, 0.045), rounded to doublings, listed in that order so a rendition keeps its former quality.
+BPP_CHOICES = (0.32, 0.16, 0.08, 0.04)
 METHODS = ("faceswap", "selfblend")
 # LFW rows used as identities, in order (spread over the 100 faces; LFW may show one person in two rows).
 LFW_IDENTITIES = tuple(f"lfw_{i:03d}" for i in (17, 1, 42, 64, 23, 88, 7, 53, 31, 75, 12, 96, 45, 58, 36, 83, 69))
@@ -34,6 +37,11 @@ LFW_IDENTITIES = tuple(f"lfw_{i:03d}" for i in (17, 1, 42, 64, 23, 88, 7, 53, 31
 HELD_OUT_LFW = tuple(
     f"lfw_{i:03d}" for i in (4, 10, 27, 39, 50, 61, 79, 92, 2, 14, 20, 33, 47, 56, 66, 71, 85, 90, 98, 26)
 )
+# The faces face swaps paste in: LFW rows that are nobody's identity, split between the pools, so no corpus shows a
+# donor as a person of its own (an identity-held-out fold cannot meet a training donor's face as a test person),
+# and the held-out corpus's swaps show new faces too.
+_DONOR_ROWS = tuple(f"lfw_{i:03d}" for i in range(N_LFW_FACES) if f"lfw_{i:03d}" not in LFW_IDENTITIES + HELD_OUT_LFW)
+DONOR_POOLS: dict[str, tuple[str, ...]] = {"train": _DONOR_ROWS[0::2], "held_out": _DONOR_ROWS[1::2]}
 IDENTITY_POOLS: dict[str, tuple[tuple[str, ...], str]] = {  # pool name: (identities in order, group-name prefix)
     "train": (HIGH_RES_IDENTITIES + LFW_IDENTITIES, "g"),
     "held_out": (HELD_OUT_LFW, "x"),
@@ -93,7 +101,7 @@ class Group:
 
 @dataclass(frozen=True)
 class Rendition:
-    """One (aspect, size, fps, length, CRF) rendition of a group: a real clip and its fake twin."""
+    """One (aspect, size, fps, length, bit rate) rendition of a group: a real clip and its fake twin."""
 
     group: Group
     index: int
@@ -103,9 +111,14 @@ class Rendition:
     height: int
     fps: int
     n_frames: int
-    crf: int
+    bpp: float  # target bits per pixel: the twins' shared bit rate is bpp x width x height x fps
     method: str  # how the fake twin is made: faceswap | selfblend
     donor: str  # identity whose face is swapped in (the group's own identity for selfblend)
+
+    @property
+    def bitrate_kbps(self) -> int:
+        """The constant bit rate both twins are encoded at, kbit/s (at least 1)."""
+        return max(1, round(self.bpp * self.width * self.height * self.fps / 1000))
 
     @property
     def stem(self) -> str:
@@ -189,12 +202,12 @@ def build_plan(seed: int = 0, size: str = "small", identities: str = "train") ->
     sides = _balanced(spec.sides, n, rng)
     fpss = _balanced(FPS_CHOICES, n, rng)
     lengths = _balanced(spec.lengths, n, rng)
-    crfs = _balanced(CRF_CHOICES, n, rng)
+    bpps = _balanced(BPP_CHOICES, n, rng)
     methods = _balanced(METHODS, n, rng)
     plan = []
     for i in range(n):
         group = groups[i // spec.renditions]
-        donor = group.identity if methods[i] == "selfblend" else _donor(group.identity, rng)
+        donor = group.identity if methods[i] == "selfblend" else _donor(DONOR_POOLS[identities], rng)
         w, h = frame_size(aspects[i], sides[i])
         plan.append(
             Rendition(
@@ -206,7 +219,7 @@ def build_plan(seed: int = 0, size: str = "small", identities: str = "train") ->
                 h,
                 fpss[i],
                 lengths[i],
-                crfs[i],
+                bpps[i],
                 methods[i],
                 donor,
             )
@@ -214,12 +227,6 @@ def build_plan(seed: int = 0, size: str = "small", identities: str = "train") ->
     return plan
 
 
-def _donor(identity: str, rng: np.random.Generator) -> str:
-    """Another identity's face: half the time a high-resolution frontal face, else an LFW crop."""
-    if rng.random() < 0.5:
-        choices = [n for n in ("astronaut", "grace_hopper") if n != identity]
-        return choices[int(rng.integers(len(choices)))]
-    while True:
-        name = f"lfw_{int(rng.integers(N_LFW_FACES)):03d}"
-        if name != identity:
-            return name
+def _donor(pool: tuple[str, ...], rng: np.random.Generator) -> str:
+    """A face from the donor ``pool`` (DONOR_POOLS): never one of any corpus's identities."""
+    return pool[int(rng.integers(len(pool)))]

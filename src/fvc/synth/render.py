@@ -3,7 +3,8 @@
 All per-pixel work is vectorised numpy on float32 with elementwise arithmetic only (no BLAS, no transcendental
 functions per pixel), so results do not depend on threads or CPU dispatch. Per-frame scalars (camera path,
 lighting) use Python's ``math`` on float64. The real and fake frames of one rendition come from the same
-noisy frame, so every nuisance is shared and the twins differ only where the face mask is non-zero.
+noise-free frame and the same sensor noise, added after the fake's face is pasted, so every nuisance is shared
+(the pasted face is as noisy as the rest) and the twins differ only where the face mask is non-zero.
 """
 
 from __future__ import annotations
@@ -308,8 +309,11 @@ class _Manipulation:
         sx, sy = jit[:2] * JITTER_PX_MAX * s * k
         return np.float32(fcx + sx) + jc * dx - js * dy, np.float32(fcy + sy) + js * dx + jc * dy
 
-    def apply(self, i: int, frame: np.ndarray, real: np.ndarray, jit: np.ndarray, flick: np.ndarray) -> np.ndarray:
-        """The fake frame: ``real`` (uint8) with the face region of ``frame`` (float32) re-composited."""
+    def apply(
+        self, i: int, frame: np.ndarray, noise: np.ndarray, real: np.ndarray, jit: np.ndarray, flick: np.ndarray
+    ) -> np.ndarray:
+        """The fake frame: ``real`` (uint8) with the face region re-composited on the noise-free ``frame`` (float32,
+        changed in place there) and the real twin's sensor ``noise`` added after the paste."""
         _, H, W = frame.shape
         s, tr, k = self.s, self.cam.tr, self.cam.tr.k[i]
         bx0, by0, bx1, by1 = self.boxes[i]
@@ -343,8 +347,11 @@ class _Manipulation:
         paste *= gain.astype(np.float32)[:, None, None]
         paste += np.float32(tr.bias[i] + FLICKER_BIAS_MAX * s * flick[4])
 
+        # Composite on the noise-free frame, then add the same sensor noise as the real twin: the pasted face is as
+        # noisy as the rest of the frame, and where the mask is 0 the fake equals the real bit for bit.
         region = frame[:, py0:py1, px0:px1]
         region += mask * (paste - region)
+        region += noise[:, py0:py1, px0:px1]
         fake = real.copy()
         fake[:, py0:py1, px0:px1] = np.clip(np.rint(region), 0, 255).astype(np.uint8)
         return fake
@@ -372,9 +379,10 @@ def frames(r: Rendition, seed: int, strength: float) -> Iterator[tuple[np.ndarra
         frame = bilinear(src, *cam.coords(i, uu, vv))
         frame *= tr.gain[i].astype(np.float32)[:, None, None]
         frame += np.float32(tr.bias[i])
-        # Sensor noise: triangular (two uniforms) with std noise_sigma, near-Gaussian at a quarter the cost.
-        frame += (nz.random((3, H, W), dtype=np.float32) + nz.random((3, H, W), dtype=np.float32) - 1.0) * noise_scale
-        real = np.clip(np.rint(frame), 0, 255).astype(np.uint8)
+        # Sensor noise: triangular (two uniforms) with std noise_sigma, near-Gaussian at a quarter the cost. Added
+        # after the fake's paste (in ``apply``), so both twins carry the same noise, the pasted face included.
+        noise = (nz.random((3, H, W), dtype=np.float32) + nz.random((3, H, W), dtype=np.float32) - 1.0) * noise_scale
+        real = np.clip(np.rint(frame + noise), 0, 255).astype(np.uint8)
         # Drawn every frame, even with the face out of view, so the stream does not depend on visibility.
         jit, flick = mp.standard_normal(4), mp.standard_normal(5)
-        yield real, (manip.apply(i, frame, real, jit, flick) if manip else real.copy())
+        yield real, (manip.apply(i, frame, noise, real, jit, flick) if manip else real.copy())
