@@ -1,6 +1,7 @@
 """Stage augment: data/split/folds.parquet -> data/augmented/augmented.parquet (the copies' recipes).
 
-Each copy inherits its parent's group, label and fold; scale and features materialise its frames.
+Each copy inherits its parent's group, label and fold; a pseudo-fake (``augment.pseudo_fakes`` per real video)
+inherits group and fold and is labelled fake. Scale and features materialise their frames.
 """
 
 import time
@@ -22,6 +23,9 @@ def main() -> None:
         spatial_ops=require(params, "augment.spatial_ops", int),
         temporal_prob=require(params, "augment.temporal_prob", (int, float)),
         ops=tuple(require(params, "augment.ops", list)),
+        pseudo_fakes=require(params, "augment.pseudo_fakes", int),
+        pseudo_spatial_ops=require(params, "augment.pseudo_spatial_ops", int),
+        fakes=require(params, "augment.fakes", str),
     )
     started = time.perf_counter()
     folds = pl.read_parquet("data/split/folds.parquet")
@@ -30,7 +34,8 @@ def main() -> None:
     names = Counter(op.name for text in copies["ops"] for op in Recipe.from_json(text).ops)
     used = ", ".join(f"{name} {n}" for name, n in names.most_common()) or "none"
     print(
-        f"augment: {copies.height} copies of {folds.height} videos in {time.perf_counter() - started:.1f} s"
+        f"augment: {copies.height} copies ({names.get('selfblend', 0)} pseudo-fakes) of {folds.height} videos"
+        f" in {time.perf_counter() - started:.1f} s"
         f" -> data/augmented/augmented.parquet [{used}]"
     )
 

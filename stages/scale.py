@@ -1,5 +1,5 @@
 """Stage scale@shard: data/index/videos.parquet + data/augmented/augmented.parquet
--> data/scaled/shards/<shard>/ (clips/*.npy, clips.parquet, rejects.parquet).
+-> data/scaled/shards/<shard>/ (clips/*.npy, clips/faces/*.json, clips.parquet, rejects.parquet).
 
 A shard holds the videos and copies whose id hashes to it (fvc.pervideo.shards); `merge.py scale` joins the shards.
 """
@@ -32,15 +32,21 @@ def main() -> None:
         out_dir=f"{out}/clips",
         workers=resolve_workers(require(params, "workers", int)),
     )
-    # Clip paths relative to data/scaled, where the merged clips.parquet lives.
-    clips = clips.with_columns((pl.lit(f"shards/{shard.index}/clips/") + pl.col("file")).alias("file"))
+    # Clip and face-track paths relative to data/scaled, where the merged clips.parquet lives.
+    prefix = pl.lit(f"shards/{shard.index}/clips/")
+    clips = clips.with_columns(
+        (prefix + pl.col("file")).alias("file"), (prefix + pl.col("face_track")).alias("face_track")
+    )
     write_parquet(clips, f"{out}/clips.parquet")
     write_parquet(rejects, f"{out}/rejects.parquet")
     shapes = clips.group_by("height", "width").len().sort("len", "height", descending=True)
     buckets = ", ".join(f"{r['height']}x{r['width']}: {r['len']}" for r in shapes.iter_rows(named=True))
+    faces = ", ".join(
+        f"{r['face']}: {r['len']}" for r in clips.group_by("face").len().sort("face").iter_rows(named=True)
+    )
     print(
         f"scale@{shard.index}: {clips.height} clips, {rejects.height} rejected ({computed} decoded, the rest reused)"
-        f" in {time.perf_counter() - started:.1f} s -> {out}/ [{buckets}]"
+        f" in {time.perf_counter() - started:.1f} s -> {out}/ [{buckets}] [face {faces}]"
     )
 
 

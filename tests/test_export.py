@@ -81,6 +81,7 @@ def test_archive_records_what_the_program_expects(tmp_path: Path) -> None:
     torch.export.load(out, extra_files=extra)
     meta = json.loads(extra[METADATA])
     assert (meta["model"], meta["snippet"], meta["stride"], meta["min_t"]) == ("variable_ar_cnn", 2, 32, 2)
+    assert meta["scale"] == {"snippet": 2}  # the preprocessing (face crop included) the model was trained with
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary left behind
 
 

@@ -69,9 +69,10 @@ def _predict(args: argparse.Namespace) -> None:
         elif "error" in row:
             print(f"error  {row['path']}: {row['error']}")
         else:
+            face = {"detected": ", face crop", "fallback": ", no face: full frame"}.get(row.get("face", "off"), "")
             print(
                 f"{row['label']:<5}  {row['p_fake']:.3f}  {row['path']}  ({row['frames']} frames"
-                f" {row['height']}x{row['width']}, {row['model']} x {row['folds']} folds)"
+                f" {row['height']}x{row['width']}{face}, {row['model']} x {row['folds']} folds)"
             )
     scored = sum("error" not in row for row in rows)
     print(

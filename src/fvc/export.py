@@ -84,6 +84,8 @@ def export_model(checkpoint_path: str | os.PathLike, out: str | os.PathLike, *, 
         "min_hw": MIN_HW,
         "input": "x (N, 3, T, H, W) float32 in [0, 1], one size per batch, no padding",
         "output": "logits (N,); sigmoid gives p_fake",
+        # How clips were made for training (frames, size, face crop): fvc.clips.clip_of with these prepares input.
+        "scale": params.get("scale"),
         "checkpoint": str(checkpoint_path),
         "fvc_version": fvc.__version__,
     }

@@ -21,7 +21,7 @@ from torch import nn
 from tqdm import tqdm
 
 from fvc.checkpoint import read_checkpoint
-from fvc.clips import ScaleParams, clip_of
+from fvc.clips import ScaleParams, framed_clip_of
 from fvc.errors import FvcError
 from fvc.models.registry import build_model, model_kind
 from fvc.pervideo.engine import reject_reason
@@ -131,12 +131,13 @@ def video_files(paths: Sequence[str | os.PathLike]) -> list[Path]:
     return files
 
 
-def prepare_clip(path: Path, scale: ScaleParams) -> np.ndarray | str:
-    """The clip of the video at ``path`` ((T, H, W, 3) uint8, as the scale stage makes it), or the one-line reason
-    it cannot be made (worded as rejects tables word it)."""
+def prepare_clip(path: Path, scale: ScaleParams) -> tuple[np.ndarray, str] | str:
+    """(the clip of the video at ``path`` ((T, H, W, 3) uint8, as the scale stage makes it, face tracks
+    included), how it was framed (clips.parquet's ``face``: detected, fallback or off)), or the one-line reason
+    it cannot be made (worded as rejects tables word it, e.g. "no face found in 8 sampled frames")."""
     try:
         task = {**probe_video(path, max_pixels=MAX_PIXELS).as_row(), "path": path.name}
-        return clip_of(task, path.parent, scale)
+        return framed_clip_of(task, path.parent, scale)
     except (VideoError, OSError) as err:
         return reject_reason(err)
 
@@ -162,7 +163,9 @@ def score_clip(clip: np.ndarray, ensemble: Ensemble) -> float:
 def score_videos(paths: Sequence[str | os.PathLike], ensemble: Ensemble, workers: int = 1) -> list[dict]:
     """Score every video of ``paths`` (folders expanded, see video_files), decoding on ``workers`` processes.
 
-    Returns one dict per file, in order: {path, p_fake, label (fake | real), frames, height, width, model, folds},
+    Returns one dict per file, in order: {path, p_fake, label (fake | real), frames, height, width, face
+    (detected | fallback | off: the clip cut to the face, its full frame for want of one, no face tracks), model,
+    folds},
     or {path, error} for a file that cannot be decoded (the others are still scored), or for a folder without
     video files.
     """
@@ -173,10 +176,11 @@ def score_videos(paths: Sequence[str | os.PathLike], ensemble: Ensemble, workers
     ]
     files = video_files(paths)
     bar = tqdm(total=len(files), desc="predict", unit="video", leave=False, disable=None if len(files) > 1 else True)
-    for path, clip in _prepared(files, ensemble.scale, workers):
-        if isinstance(clip, str):
-            rows.append({"path": str(path), "error": clip})
+    for path, prepared in _prepared(files, ensemble.scale, workers):
+        if isinstance(prepared, str):
+            rows.append({"path": str(path), "error": prepared})
         else:
+            clip, face = prepared
             p_fake = score_clip(clip, ensemble)
             t, h, w, _ = clip.shape
             rows.append(
@@ -187,6 +191,7 @@ def score_videos(paths: Sequence[str | os.PathLike], ensemble: Ensemble, workers
                     "frames": t,
                     "height": h,
                     "width": w,
+                    "face": face,
                     "model": ensemble.model,
                     "folds": len(ensemble.networks),
                 }
@@ -196,7 +201,9 @@ def score_videos(paths: Sequence[str | os.PathLike], ensemble: Ensemble, workers
     return rows
 
 
-def _prepared(files: list[Path], scale: ScaleParams, workers: int) -> Iterator[tuple[Path, np.ndarray | str]]:
+def _prepared(
+    files: list[Path], scale: ScaleParams, workers: int
+) -> Iterator[tuple[Path, tuple[np.ndarray, str] | str]]:
     """(file, prepare_clip result) in order."""
     return prepared_ahead(files, partial(prepare_clip, scale=scale), workers)
 

@@ -42,11 +42,12 @@ REJECTS = {"video_id": pl.String, "path": pl.String, "reason": pl.String}
 FOLDS = {"video_id": pl.String, "group": pl.String, "label": pl.String, "fold": pl.Int32}
 
 # data/augmented/augmented.parquet: the augmented copies. A copy is a recipe over its parent video (fvc.augment):
-# scale and features materialise its frames. It inherits its parent's group, label and fold, and only ever trains.
+# scale and features materialise its frames. It inherits its parent's group, label and fold, and only ever trains;
+# a pseudo-fake (~sbi) inherits group and fold and is labelled fake (fvc.train.pseudo).
 AUGMENTED = {
-    "video_id": pl.String,  # <parent_id>~aug<copy>
+    "video_id": pl.String,  # <parent_id>~aug<copy>, or <parent_id>~sbi<copy>: a pseudo-fake of a real (label fake)
     "parent_id": pl.String,
-    "copy": pl.Int32,  # 0 .. augment.copies - 1
+    "copy": pl.Int32,  # 0 .. augment.copies - 1 (pseudo-fakes: 0 .. augment.pseudo_fakes - 1)
     "group": pl.String,
     "label": pl.String,
     "fold": pl.Int32,
@@ -65,6 +66,8 @@ CLIPS = {
     "width": pl.Int32,  # W of the stored array
     "content_height": pl.Int32,  # rows holding picture (equals height unless letterboxed)
     "content_width": pl.Int32,
+    "face": pl.String,  # detected (cropped to the face) | fallback (no face: full frame) | off (scale.face_crop false)
+    "face_track": pl.String,  # the (parent) video's face track (JSON, fvc.video.faces), relative like file; or null
 }
 
 

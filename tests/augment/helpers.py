@@ -18,6 +18,9 @@ SPATIAL_EXAMPLES: dict[str, dict] = {
     "gaussian_blur": {"sigma": 0.006},
     "gaussian_noise": {"std": 5.0, "seed": 7},
     "cutout": {"top": 0.25, "left": 0.5, "height": 0.2, "width": 0.2},
+    "resize_down_up": {"factor": 0.4, "interpolation": 1},
+    "h264": {"crf": 38.0},
+    "jpeg": {"quality": 30},
 }
 
 

@@ -22,6 +22,9 @@ def test_spatial_ops_are_registered_in_their_application_order() -> None:
         "gaussian_blur",
         "gaussian_noise",
         "cutout",
+        "resize_down_up",
+        "h264",
+        "jpeg",
     )
     assert TEMPORAL_OPS == ("frame_drop", "frame_duplicate", "reverse")
     assert ALL_OPS == SPATIAL_OPS + TEMPORAL_OPS == registry.op_names()

@@ -10,19 +10,27 @@ Each op is one module of ``fvc.augment.ops``, declared with ``fvc.augment.regist
 ``materialise(read, recipe, copy_indices, parent_frame_count)``: it decodes each needed parent frame once,
 gathers them into copy order and applies the spatial ops; ``augmented_frame_count`` gives the copy's length
 for sampling.
+
+Face-needing ops (FACE_OPS: ``selfblend``) make pseudo-fakes: ``draw_pseudo_recipe`` draws their recipes,
+``needs_face(recipe)`` says a copy needs its face track, and ``materialise(..., face=...)`` receives it as a
+``FaceRegion`` per frame (``fvc.augment.face``). They are never in SPATIAL_OPS, the plain copies' pool.
 """
 
 from fvc.augment import ops  # noqa: F401  (registers every op, before the names below are read)
 from fvc.augment.apply import apply_spatial, augmented_frame_count, materialise, temporal_index_map
-from fvc.augment.recipe import Op, Recipe, check_pool, copy_seed, draw_recipe
+from fvc.augment.face import FaceRegion, needs_face
+from fvc.augment.recipe import Op, Recipe, check_pool, copy_seed, draw_pseudo_recipe, draw_recipe
 from fvc.augment.registry import op_names, register
 
 SPATIAL_OPS = op_names("spatial")  # hflip, rotation, affine, elastic, brightness, ..., cutout: application order
 TEMPORAL_OPS = op_names("temporal")  # frame_drop, frame_duplicate, reverse
+FACE_OPS = op_names(face=True)  # selfblend: pseudo-fakes only, applied before every other spatial op
 ALL_OPS = SPATIAL_OPS + TEMPORAL_OPS
 
 __all__ = [
     "ALL_OPS",
+    "FACE_OPS",
+    "FaceRegion",
     "SPATIAL_OPS",
     "TEMPORAL_OPS",
     "Op",
@@ -31,8 +39,10 @@ __all__ = [
     "augmented_frame_count",
     "check_pool",
     "copy_seed",
+    "draw_pseudo_recipe",
     "draw_recipe",
     "materialise",
+    "needs_face",
     "op_names",
     "register",
     "temporal_index_map",

@@ -14,8 +14,12 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
+from fvc.augment.face import FaceRegion, needs_face
 from fvc.augment.recipe import Recipe
 from fvc.augment.registry import op_spec
+from fvc.errors import FvcError
+
+FaceTrack = Callable[[np.ndarray], FaceRegion]  # face(parent_indices) -> the face in those frames (fvc.augment.face)
 
 
 def temporal_index_map(recipe: Recipe, frame_count: int) -> np.ndarray:
@@ -38,13 +42,17 @@ def augmented_frame_count(recipe: Recipe, parent_frame_count: int) -> int:
     return len(temporal_index_map(recipe, parent_frame_count))
 
 
-def apply_spatial(frames: np.ndarray, recipe: Recipe, *, frame_ids: np.ndarray | None = None) -> np.ndarray:
+def apply_spatial(
+    frames: np.ndarray, recipe: Recipe, *, frame_ids: np.ndarray | None = None, face: FaceRegion | None = None
+) -> np.ndarray:
     """Apply the recipe's spatial ops, in order, to a clip: (T, H, W, 3) uint8 -> a new array of that shape.
 
     Geometry and colour parameters are the same for every frame. Per-frame randomness (noise) is seeded by the
     op's seed and the frame's id from ``frame_ids`` (non-negative ints, one per frame; default 0..T-1):
     ``materialise`` passes parent frame indices, so a frame gets the same noise however the copy is sampled.
-    Raises ValueError for any other shape or dtype, or frame_ids of the wrong length.
+    ``face`` is the face in each of the T frames, which face-needing ops (``selfblend``) blend.
+    Raises ValueError for any other shape or dtype, or frame_ids of the wrong length; FvcError for a recipe
+    with a face-needing op and no ``face``, or a ``face`` of another length than the clip.
     """
     if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8 or 0 in frames.shape[1:3]:
         raise ValueError(f"frames: expected a (T, H, W, 3) uint8 array, got {frames.shape} {frames.dtype}")
@@ -52,6 +60,14 @@ def apply_spatial(frames: np.ndarray, recipe: Recipe, *, frame_ids: np.ndarray |
     if ids.shape != (len(frames),) or (ids < 0).any():
         raise ValueError(f"frame_ids: expected {len(frames)} non-negative integers, got shape {ids.shape}")
     ops = recipe.spatial_ops
+    faced = [op.name for op in ops if op_spec(op.name).needs_face]
+    if faced and face is None:
+        raise FvcError(
+            f"augment recipe: op {faced[0]!r} needs the face in every frame, and none was given"
+            " (pass face= to materialise; fvc.augment.needs_face tells which copies need one)"
+        )
+    if face is not None and len(face) != len(frames):
+        raise FvcError(f"augment: the face region has {len(face)} frames; the clip has {len(frames)}")
     if not ops or len(frames) == 0:
         return frames.copy()
     # (T, C, H, W) indexing over the (T, H, W, C) memory (channels-last): no transposes, and convolutions
@@ -60,7 +76,8 @@ def apply_spatial(frames: np.ndarray, recipe: Recipe, *, frame_ids: np.ndarray |
     source = source if source.flags.writeable else source.copy()
     video = torch.from_numpy(source).permute(0, 3, 1, 2).to(torch.float32).div_(255)
     for op in ops:
-        video = op_spec(op.name).apply(video, op.params, ids)
+        spec = op_spec(op.name)
+        video = spec.apply(video, op.params, ids, face) if spec.needs_face else spec.apply(video, op.params, ids)
     out = video.mul(255).round_().clamp_(0, 255).to(torch.uint8)
     return np.ascontiguousarray(out.permute(0, 2, 3, 1).numpy())
 
@@ -70,14 +87,19 @@ def materialise(
     recipe: Recipe,
     copy_indices: np.ndarray,
     parent_frame_count: int,
+    *,
+    face: FaceTrack | None = None,
 ) -> np.ndarray:
     """The copy's frames at ``copy_indices`` (any order, repeats allowed), as (len, H, W, 3) uint8, in that order.
 
     ``read(indices)`` decodes the parent's frames at sorted, unique ``indices`` and returns (len, H, W, 3) uint8
     at whatever size the caller wants (e.g. ``lambda i: read_frames(path, i, height=h, width=w)[0]``); each
     parent frame is read once, then gathered back into copy order (``reverse`` wants descending parent frames,
-    duplicates repeat them) and the spatial ops are applied. Raises ValueError for an empty or out-of-range
-    ``copy_indices``, or a ``read`` that returns the wrong number of frames.
+    duplicates repeat them) and the spatial ops are applied. ``face`` is None or ``face(indices) -> FaceRegion``,
+    called with the same indices as ``read`` and giving the face in the coordinates of the frames ``read``
+    returns; it is called only when the recipe needs a face (``fvc.augment.needs_face``). Raises ValueError for
+    an empty or out-of-range ``copy_indices``, or a ``read`` that returns the wrong number of frames; FvcError
+    for a recipe that needs a face when ``face`` is None, or a face of the wrong length.
     """
     index_map = temporal_index_map(recipe, parent_frame_count)
     copy_indices = np.asarray(copy_indices, dtype=np.int64)
@@ -92,4 +114,10 @@ def materialise(
     frames = np.asarray(read(wanted))
     if len(frames) != len(wanted):
         raise ValueError(f"read returned {len(frames)} frames for {len(wanted)} indices")
-    return apply_spatial(frames[inverse], recipe, frame_ids=parent)
+    region = None
+    if face is not None and needs_face(recipe):
+        region = face(wanted)
+        if len(region) != len(wanted):
+            raise FvcError(f"augment: the face track gave {len(region)} frames for {len(wanted)} indices")
+        region = region.take(inverse)
+    return apply_spatial(frames[inverse], recipe, frame_ids=parent, face=region)

@@ -41,7 +41,7 @@ class Recipe:
     ops: tuple[Op, ...]
 
     def __post_init__(self) -> None:
-        known = op_names()
+        known = op_names(face=None)
         for op in self.ops:
             if op.name not in known:
                 raise FvcError(f"augment recipe: unknown op {op.name!r}; expected one of {', '.join(known)}")
@@ -79,7 +79,14 @@ class Recipe:
 
 
 def check_pool(ops: Sequence[str]) -> None:
-    """FvcError naming ``augment.ops`` (params.yaml) and the known ops if ``ops`` holds a name nobody registered."""
+    """FvcError naming ``augment.ops`` (params.yaml) and the known ops if ``ops`` holds a name nobody registered,
+    or a face-needing op: those make pseudo-fakes (``augment.pseudo_fakes``), never a copy that keeps its label."""
+    face_ops = sorted(set(ops) & set(op_names(face=True)))
+    if face_ops:
+        raise FvcError(
+            f"params.yaml: augment.ops has {', '.join(face_ops)}, which makes pseudo-fakes labelled fake;"
+            " use augment.pseudo_fakes instead"
+        )
     unknown = sorted(set(ops) - set(op_names()))
     if unknown:
         raise FvcError(
@@ -130,4 +137,28 @@ def draw_recipe(
     for i, name in enumerate(pool):
         if i in chosen:
             drawn.append(Op(name, op_spec(name).draw(rng)))
+    return Recipe(ops=tuple(drawn))
+
+
+def draw_pseudo_recipe(
+    seed: int, video_id: str, index: int, *, spatial_ops: int, ops: Sequence[str] | None = None
+) -> Recipe:
+    """Draw the recipe of pseudo-fake ``index`` of the real video ``video_id``: ``selfblend`` first, then
+    ``spatial_ops`` distinct spatial ops drawn from the pool ``ops`` (None: every op that needs no face), in
+    their registered order; no temporal op (a self-blended face is a per-frame forgery). The same arguments
+    always give the same recipe, and its seed stream is separate from the plain copies' (``draw_recipe``).
+    Raises FvcError for an unknown op name or an out-of-range ``spatial_ops``.
+    """
+    ops = op_names() if ops is None else ops
+    check_pool(ops)
+    pool = [name for name in op_names("spatial") if name in ops]
+    if not 0 <= spatial_ops <= len(pool):
+        raise FvcError(
+            f"augment: pseudo_spatial_ops={spatial_ops}; expected an integer in 0..{len(pool)}"
+            " (the spatial ops in augment.ops)"
+        )
+    rng = np.random.Generator(np.random.PCG64(copy_seed(seed, f"{video_id}~sbi", index)))
+    drawn = [Op("selfblend", op_spec("selfblend").draw(rng))]
+    chosen = set(rng.choice(len(pool), size=spatial_ops, replace=False).tolist())
+    drawn += [Op(name, op_spec(name).draw(rng)) for i, name in enumerate(pool) if i in chosen]
     return Recipe(ops=tuple(drawn))

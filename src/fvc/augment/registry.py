@@ -6,7 +6,8 @@ applied. Two kinds:
 
 - ``spatial``: ``apply(video, params, ids) -> video``, video a (T, C, H, W) float32 tensor in [0, 1] (channels-last
   memory), the same geometry and colour change on every frame; ``ids`` (T,) int64 are the frames' ids in the
-  parent, the key of any per-frame randomness.
+  parent, the key of any per-frame randomness. A spatial op declared with ``needs_face=True`` (``selfblend``) is
+  applied as ``apply(video, params, ids, face)``, ``face`` a ``fvc.augment.face.FaceRegion`` of the T frames.
 - ``temporal``: ``apply(frame_count, params) -> index map``, a non-empty int64 array with values in
   [0, frame_count): copy frame j shows parent frame ``map[j]`` (frame_count >= 1).
 
@@ -47,23 +48,35 @@ class OpSpec:
     ranges: Mapping[str, tuple[float, float]]
     draw: Draw
     apply: Apply
+    needs_face: bool = False  # applied with the clip's FaceRegion as a fourth argument (fvc.augment.face)
 
 
 _OPS: dict[str, OpSpec] = {}
 
 
 def register(
-    name: str, *, kind: str, order: int, ranges: Mapping[str, tuple[float, float]], draw: Draw
+    name: str,
+    *,
+    kind: str,
+    order: int,
+    ranges: Mapping[str, tuple[float, float]],
+    draw: Draw,
+    needs_face: bool = False,
 ) -> Callable[[Apply], Apply]:
     """Decorator: register the decorated ``apply`` function as op ``name``; returns it unchanged.
 
-    Raises ValueError if ``kind`` is not in KINDS, or the name, or the order within the kind, is already taken.
+    Raises ValueError if ``kind`` is not in KINDS, the name, or the order within the kind, is already taken, or a
+    temporal op claims to need a face (only spatial ops see pixels).
     """
     if kind not in KINDS:
         raise ValueError(f"augmentation op kind {kind!r}, expected one of {KINDS}")
+    if needs_face and kind != "spatial":
+        raise ValueError(f"augmentation op {name!r}: only a spatial op can need a face")
 
     def decorate(apply: Apply) -> Apply:
-        spec = OpSpec(name=name, kind=kind, order=order, ranges=dict(ranges), draw=draw, apply=apply)
+        spec = OpSpec(
+            name=name, kind=kind, order=order, ranges=dict(ranges), draw=draw, apply=apply, needs_face=needs_face
+        )
         if name in _OPS and _OPS[name].apply is not apply:
             raise ValueError(f"augmentation op {name!r} is already registered")
         taken = next((s.name for s in _OPS.values() if (s.kind, s.order) == (kind, order) and s.name != name), None)
@@ -80,10 +93,15 @@ def op_spec(name: str) -> OpSpec:
     return _OPS[name]
 
 
-def op_names(kind: str | None = None) -> tuple[str, ...]:
-    """The registered op names of ``kind`` (both kinds if None: spatial first), each kind in its order."""
+def op_names(kind: str | None = None, *, face: bool | None = False) -> tuple[str, ...]:
+    """The registered op names of ``kind`` (both kinds if None: spatial first), each kind in its order.
+
+    ``face``: False (default) only the ops that need no face, the pool plain copies are drawn from; True only
+    the face-needing ops (pseudo-fakes); None every op (what a recipe may hold).
+    """
     kinds = KINDS if kind is None else (kind,)
-    return tuple(s.name for k in kinds for s in sorted(_OPS.values(), key=lambda s: s.order) if s.kind == k)
+    ordered = sorted(_OPS.values(), key=lambda s: s.order)
+    return tuple(s.name for k in kinds for s in ordered if s.kind == k and (face is None or s.needs_face == face))
 
 
 # Helpers for declarations: ``uniform`` and ``draw_seed`` each take exactly one draw from ``rng``.

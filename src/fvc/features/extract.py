@@ -30,6 +30,7 @@ from fvc.pervideo.engine import Task, load_json, require_accepted, run_per_video
 from fvc.pervideo.shards import UNSHARDED, Shard
 from fvc.schema import feature_schema
 from fvc.video import feature_frame_count
+from fvc.video.faces import FaceTrack
 
 _CODE = (fvc.video, fvc.augment, fvc.features, fvc.clips, sys.modules[__name__])
 
@@ -62,6 +63,7 @@ class FeatureStep:
             height=task["height"],
             width=task["width"],
             interpolation="area",
+            track=_load_track(Path(self.clip_root), task.get("face_track")),
         )
         clip = _load_clip(Path(self.clip_root) / task["clip_file"])
         top = (clip.shape[1] - task["content_height"]) // 2
@@ -104,7 +106,8 @@ def extract_features(
 
 def feature_tasks(videos: pl.DataFrame, copies: pl.DataFrame | None, clips: pl.DataFrame) -> list[dict]:
     """One task per video and copy that has a scaled clip: its clip task (fvc.clips.clip_tasks) plus the
-    clip's ``clip_file`` (relative to the clip root), ``content_height`` and ``content_width``.
+    clip's ``clip_file`` (relative to the clip root), ``content_height``, ``content_width`` and ``face_track`` (the
+    parent's face track file, relative to the clip root, or None), which a copy's face-needing ops receive.
     """
     by_id = {row["video_id"]: row for row in clips.iter_rows(named=True)}
     return [
@@ -113,6 +116,7 @@ def feature_tasks(videos: pl.DataFrame, copies: pl.DataFrame | None, clips: pl.D
             "clip_file": by_id[task["video_id"]]["file"],
             "content_height": by_id[task["video_id"]]["content_height"],
             "content_width": by_id[task["video_id"]]["content_width"],
+            "face_track": by_id[task["video_id"]].get("face_track"),
         }
         for task in clip_tasks(videos, copies, key=lambda content: "")
         if task["video_id"] in by_id
@@ -122,6 +126,11 @@ def feature_tasks(videos: pl.DataFrame, copies: pl.DataFrame | None, clips: pl.D
 def _key(task: dict, params: FeatureParams, code: str) -> str:
     # The clip's file name keys its video's content, recipe and scale params, so it stands for all of them.
     return cache_key(clip=task["clip_file"], recipe=task.get("recipe"), params=asdict(params), code=code)
+
+
+def _load_track(clip_root: Path, name: str | None) -> FaceTrack | None:
+    # Written by scale beside the clips; like a clip, an unreadable track is an OSError (the reject is not cached).
+    return None if name is None else FaceTrack.from_json((clip_root / name).read_text(encoding="utf-8"))
 
 
 def _load_clip(path: Path) -> np.ndarray:

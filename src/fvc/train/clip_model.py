@@ -30,6 +30,7 @@ from fvc.train.dataset import ClipDataset
 from fvc.train.distributed import from_main, sum_over_ranks, world
 from fvc.train.early_stopping import EarlyStopping
 from fvc.train.params import TrainParams
+from fvc.train.pseudo import epoch_labels, view_groups
 from fvc.train.runner import EpochLog, Fitted, FoldRun, auc_or_nan
 from fvc.train.schedule import warmup_cosine
 
@@ -128,7 +129,7 @@ def setup(run: FoldRun, clip_dir: Path, device: torch.device) -> ClipTraining:
     scheduler = warmup_cosine(
         optimizer, epochs=params.epochs, warmup_epochs=params.warmup_epochs, warmup_factor=params.warmup_factor
     )
-    labels = np.asarray(datasets["train"].labels)
+    labels = epoch_labels(run.parts["train"], params.copy_sampling)  # the classes one epoch trains on
     pos_weight = (labels == 0).sum() / max(1, (labels == 1).sum()) if params.class_weighting else 1.0
     criterion = nn.BCEWithLogitsLoss(pos_weight=torch.tensor(pos_weight, dtype=torch.float32, device=device))
     amp_dtype = autocast_dtype(params.amp, device)
@@ -261,15 +262,14 @@ def train_sampler(
     rows: pl.DataFrame, dataset: ClipDataset, params: TrainParams, *, seed: int, num_replicas: int = 1, rank: int = 0
 ) -> AspectRatioBucketSampler:
     """Buckets over the training rows. ``copy_sampling: all``: every video and copy, every epoch. ``view``: each
-    epoch, each training video once, as itself or one of its copies (a copy has its parent's shape). With
-    ``num_replicas`` ranks, this ``rank``'s share of the batches.
+    epoch, each training video once, as itself or one of its plain copies (a copy has its parent's shape), and
+    each real with pseudo-fakes once more as one of them (labelled fake: never a view of its real parent;
+    fvc.train.pseudo). With ``num_replicas`` ranks, this ``rank``'s share of the batches.
     """
     share = {"num_replicas": num_replicas, "rank": rank}
     if params.copy_sampling == "all":
         return AspectRatioBucketSampler(dataset.shapes, params.batch_size, seed=seed, **share)
-    views: dict[str, list[int]] = {}
-    for index, parent in enumerate(rows["parent_id"].to_list()):
-        views.setdefault(parent, []).append(index)
+    views = view_groups(rows)
     items = sorted(views)
     shapes = [dataset.shapes[views[p][0]] for p in items]
     return AspectRatioBucketSampler(shapes, params.batch_size, seed=seed, views=[views[p] for p in items], **share)

@@ -29,10 +29,11 @@ from sklearn.metrics import roc_auc_score
 from fvc.atomic import write_parquet, write_text
 from fvc.checkpoint import read_checkpoint
 from fvc.errors import FvcError
-from fvc.folds import FoldPartition, fold_rows
+from fvc.folds import FoldPartition
 from fvc.schema import LOGGED_METRICS, PREDICTIONS
 from fvc.train.distributed import barrier, from_main, world
 from fvc.train.params import TrainParams
+from fvc.train.pseudo import fold_parts, pseudo_mask
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,8 @@ def run_fold(
     live_dir: str | os.PathLike,
     model_dir: str | os.PathLike,
     extra_record: dict | None = None,
+    fakes: str = "real+pseudo",
+    methods: pl.DataFrame | None = None,
 ) -> FoldResult:
     """Train fold ``fold`` with ``strategy`` on ``table`` (clips or features: a row per video and per copy).
 
@@ -143,12 +146,24 @@ def run_fold(
     ``live_dir``, and the strategy's model files under ``model_dir``. Anything else in both folders is from an
     older run and is removed, unless a resumable strategy finds ``model_dir/last.pt`` of this very run.
     ``extra_record`` is merged into what checkpoints carry (stages/train.py adds the scale params, which
-    ``fvc predict`` needs to prepare new videos as training saw them).
-    Raises FvcError for a fold the split does not have or a partition without a class (fvc.folds).
+    ``fvc predict`` needs to prepare new videos as training saw them). ``fakes`` is ``augment.fakes``: pseudo-fake
+    copies (``<real>~sbi<k>``) train labelled fake, beside the real fakes or instead of them (fvc.train.pseudo).
+    ``methods`` (video_id, method: the video index) is needed when ``params.fake_methods`` is not ``all``.
+    Raises FvcError for a fold the split does not have, a partition without a class (fvc.folds), or a bad
+    ``fakes``.
     """
     started = time.perf_counter()
     seed_everything(seed + fold)
-    partition, parts = fold_rows(table, folds, fold, val_fraction=params.val_fraction, seed=seed)
+    partition, parts = fold_parts(
+        table,
+        folds,
+        fold,
+        val_fraction=params.val_fraction,
+        seed=seed,
+        fakes=fakes,
+        fake_methods=params.fake_methods,
+        methods=methods,
+    )
     record = {
         "train": asdict(params),
         "model_options": model_options,
@@ -156,6 +171,8 @@ def run_fold(
         "fold": fold,
         **(extra_record or {}),
     }
+    if pseudo_mask(parts["train"]["video_id"]).any():  # recorded where it acts: other runs keep their key
+        record["augment_fakes"] = fakes
     live_dir, model_dir = Path(live_dir), Path(model_dir)
     run = FoldRun(fold, params, model_options, seed, partition, parts, model_dir, record, _run_key(record, parts))
     ranks = world()
