@@ -13,7 +13,7 @@ def main() -> None:
     folds = stratified_group_folds(
         pl.read_parquet("data/index/videos.parquet"),
         n_splits=len(index_list(params, "cv.folds")),
-        group_column=require(params, "cv.group_column", str),
+        group_column=require(params, "cv.group_column", (str, list)),
         seed=require(params, "seed", int),
     )
     write_parquet(folds, "data/split/folds.parquet")

@@ -52,6 +52,8 @@ def train_fold(fold: int, params: dict, train: TrainParams, device: torch.device
         live_dir=live_dir,
         model_dir=model_dir,
         extra_record={"scale": require(params, "scale", dict)},  # how to prepare a video for `fvc predict`
+        fakes=require(params, "augment.fakes", str),  # real fakes beside pseudo-fakes, or pseudo-fakes only
+        methods=pl.read_parquet("data/index/videos.parquet", columns=["video_id", "method"]),
     )
     if not distributed.world().is_main:
         return

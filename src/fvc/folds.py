@@ -3,6 +3,7 @@ training part is split again by group for early stopping; augmented copies follo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,26 +14,32 @@ from fvc.errors import FvcError
 from fvc.schema import FOLDS
 
 
-def stratified_group_folds(videos: pl.DataFrame, *, n_splits: int, group_column: str, seed: int) -> pl.DataFrame:
+def stratified_group_folds(
+    videos: pl.DataFrame, *, n_splits: int, group_column: str | Sequence[str], seed: int
+) -> pl.DataFrame:
     """Assign each video a test fold with StratifiedGroupKFold(n_splits, shuffle=True, random_state=seed).
 
-    ``videos`` needs video_id, label and ``group_column``. Returns schema FOLDS (the ``group`` column holds
-    the values of ``group_column``), sorted by video_id. Raises FvcError if the column is missing, if there
-    are fewer groups than folds, or if some fold would have no video of a class.
+    ``videos`` needs video_id, label and the ``group_column`` column(s). With one column its values are the groups;
+    with several, videos that share a value in any of them are linked, and a group is a connected set of linked
+    videos (``linked_groups``: ``[group, source]`` keeps a source clip and a person together). Returns schema FOLDS
+    (``group`` holds the groups), sorted by video_id. Raises FvcError if a column is missing, if there are fewer
+    groups than folds, or if some fold would have no video of a class.
     """
     if n_splits < 2:
         raise FvcError(f"params.yaml: cv.folds lists {n_splits} fold(s), expected at least 2 ([0, 1, ...])")
-    if group_column not in videos.columns:
+    columns = [group_column] if isinstance(group_column, str) else list(group_column)
+    missing = [c for c in columns if c not in videos.columns]
+    if not columns or missing:
         raise FvcError(
-            f"params.yaml: cv.group_column = {group_column!r} is not a column of the video index"
-            f" (columns: {', '.join(videos.columns)})"
+            f"params.yaml: cv.group_column = {group_column!r}: {', '.join(missing) or 'no column'} is not a column"
+            f" of the video index (columns: {', '.join(videos.columns)})"
         )
     videos = videos.sort("video_id")
-    groups = videos[group_column].cast(pl.String).to_numpy()
+    groups = linked_groups(videos, columns)
     n_groups = len(np.unique(groups))
     if n_groups < n_splits:
         raise FvcError(
-            f"cv.folds lists {n_splits} folds but only {n_groups} distinct values of {group_column!r}:"
+            f"cv.folds lists {n_splits} folds but only {n_groups} groups when grouping by {group_column!r}:"
             f" list fewer folds or add groups"
         )
     y = (videos["label"] == "fake").cast(pl.Int8).to_numpy()
@@ -58,6 +65,33 @@ def stratified_group_folds(videos: pl.DataFrame, *, n_splits: int, group_column:
     return pl.DataFrame(
         {"video_id": videos["video_id"], "group": groups, "label": videos["label"], "fold": fold}, schema=FOLDS
     )
+
+
+def linked_groups(videos: pl.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """One group name per row of ``videos``: rows sharing a value in any of ``columns`` are in one group (connected
+    components, by union-find). One column: its values as they are. Several: a group is named by its sorted values
+    of the last column joined with "+" (e.g. the person, for ``[group, source]``)."""
+    values = [videos[c].cast(pl.String).fill_null("").to_list() for c in columns]
+    if len(columns) == 1:
+        return np.asarray(values[0], dtype=object)
+    parent = list(range(len(videos)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for column in values:
+        first: dict[str, int] = {}
+        for i, value in enumerate(column):
+            j = first.setdefault(value, i)
+            parent[root(i)] = root(j)
+    members: dict[int, set[str]] = {}
+    for i, value in enumerate(values[-1]):
+        members.setdefault(root(i), set()).add(value)
+    names = {r: "+".join(sorted(v)) for r, v in members.items()}
+    return np.asarray([names[root(i)] for i in range(len(videos))], dtype=object)
 
 
 @dataclass(frozen=True)

@@ -202,3 +202,27 @@ def test_write_json_sorts_keys_rounds_floats_and_converts_numpy(tmp_path: Path):
     path = write_json({"b": np.float32(0.5), "a": 1 / 3, "c": [np.int64(2), math.inf]}, tmp_path / "out" / "x.json")
     assert path.read_text() == '{\n  "a": 0.333333,\n  "b": 0.5,\n  "c": [\n    2,\n    null\n  ]\n}\n'
     assert [p.name for p in path.parent.iterdir()] == ["x.json"]  # no temporary file left behind
+
+
+def test_method_metrics_rank_each_method_against_the_reals_fold_by_fold():
+    from fvc.evaluate.metrics import method_metrics
+
+    # Two folds. "swap" fakes score above every real; "blend" fakes sit below the reals in fold 0 and above in fold 1.
+    rows = [
+        ("r0", 0, "real", 0.4, "none"), ("r1", 0, "real", 0.5, "none"),
+        ("s0", 0, "fake", 0.9, "swap"), ("b0", 0, "fake", 0.1, "blend"),
+        ("r2", 1, "real", 0.3, "none"), ("r3", 1, "real", 0.2, "none"),
+        ("s1", 1, "fake", 0.8, "swap"), ("b1", 1, "fake", 0.7, "blend"),
+    ]  # fmt: skip
+    predictions = pl.DataFrame(
+        {"video_id": [r[0] for r in rows], "fold": [r[1] for r in rows], "label": [r[2] for r in rows],
+         "p_fake": [r[3] for r in rows]}
+    )  # fmt: skip
+    methods = pl.DataFrame({"video_id": [r[0] for r in rows], "method": [r[4] for r in rows]})
+    out = method_metrics(predictions, methods)
+    assert sorted(out) == ["blend", "swap"]
+    assert out["swap"]["auc_mean"] == 1.0 and out["swap"]["auc_std"] == 0.0 and out["swap"]["n_fake"] == 2
+    assert out["blend"]["auc_mean"] == 0.5 and out["blend"]["auc_std"] == 0.5  # folds 0.0 and 1.0
+    assert out["blend"]["n_folds"] == 2
+    # Pooled: blend's 0.1 is below all four reals, 0.7 above all: 4 of 8 pairs.
+    assert out["blend"]["auc_pooled"] == 0.5

@@ -51,7 +51,7 @@ def test_seeded_and_seed_sensitive() -> None:
 
 
 def test_fewer_groups_than_folds() -> None:
-    with pytest.raises(FvcError, match="cv.folds lists 5 folds but only 3 distinct values of 'group'"):
+    with pytest.raises(FvcError, match="cv.folds lists 5 folds but only 3 groups when grouping by 'group'"):
         stratified_group_folds(_videos(n_groups=3), n_splits=5, group_column="group", seed=42)
 
 
@@ -64,5 +64,30 @@ def test_fold_lacking_a_class() -> None:
 
 
 def test_unknown_group_column() -> None:
-    with pytest.raises(FvcError, match="cv.group_column = 'cascade' is not a column"):
+    with pytest.raises(FvcError, match="cv.group_column = 'cascade': cascade is not a column of the video index"):
         stratified_group_folds(_videos(), n_splits=5, group_column="cascade", seed=42)
+    with pytest.raises(FvcError, match=r"cv.group_column = \['group', 'person'\]: person is not a column"):
+        stratified_group_folds(_videos(), n_splits=5, group_column=["group", "person"], seed=42)
+
+
+def test_linked_columns_join_groups_that_share_any_value() -> None:
+    from fvc.folds import linked_groups
+
+    videos = pl.DataFrame(
+        {
+            "group": ["a", "a", "b", "c", "d", "e"],
+            "source": ["p1", "p1", "p2", "p2", "p3", "p1"],  # b-c share p2; e joins a through p1
+        }
+    )
+    assert linked_groups(videos, ["group", "source"]).tolist() == ["p1", "p1", "p2", "p2", "p3", "p1"]
+    chained = videos.with_columns(pl.Series("source", ["p1", "p2", "p2", "p3", "p4", "p5"]))  # a: p1-p2, p2: b
+    assert linked_groups(chained, ["group", "source"]).tolist() == ["p1+p2"] * 3 + ["p3", "p4", "p5"]
+    assert linked_groups(videos, ["group"]).tolist() == videos["group"].to_list()
+
+
+def test_no_person_crosses_a_fold_when_grouping_by_group_and_source() -> None:
+    videos = _videos()
+    folds = stratified_group_folds(videos, n_splits=3, group_column=["group", "source"], seed=42)
+    joined = folds.join(videos.select("video_id", "source", pl.col("group").alias("clip")), on="video_id")
+    assert joined.group_by("source").agg(pl.col("fold").n_unique())["fold"].max() == 1
+    assert joined.group_by("clip").agg(pl.col("fold").n_unique())["fold"].max() == 1

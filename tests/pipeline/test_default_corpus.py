@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
@@ -62,7 +63,7 @@ def test_metadata_alone_does_not_predict_the_label(default_corpus: Path) -> None
     videos = ingest(default_corpus / "data" / "raw" / "manifest.csv", max_pixels=10**8, workers=2).videos
     params = load_params(REPO / "params.yaml")
     folds = stratified_group_folds(
-        videos, n_splits=len(params["cv"]["folds"]), group_column="group", seed=params["seed"]
+        videos, n_splits=len(params["cv"]["folds"]), group_column=params["cv"]["group_column"], seed=params["seed"]
     )
     table = videos.join(folds.select("video_id", "fold"), on="video_id")
     x = table.select(METADATA).to_numpy().astype(np.float64)
@@ -85,11 +86,34 @@ def test_the_shortcut_audit_passes_the_default_corpus(default_corpus: Path) -> N
     videos = ingest(raw / "manifest.csv", max_pixels=10**8, workers=2).videos
     params = load_params(REPO / "params.yaml")
     folds = stratified_group_folds(
-        videos, n_splits=len(params["cv"]["folds"]), group_column="group", seed=params["seed"]
+        videos, n_splits=len(params["cv"]["folds"]), group_column=params["cv"]["group_column"], seed=params["seed"]
     )
     report = audit(
         videos, folds, None, root=raw, seed=params["seed"], logreg_options=params["models"]["logreg"],
         max_metadata_auc=params["audit"]["max_metadata_auc"],
     )  # fmt: skip
-    assert report["rate_setting_found"] == videos.height  # x264's crf= is read from every file
+    assert report["rate_setting_found"] == videos.height  # x264's bitrate= is read from every file
     assert report["warning"] is False, report
+
+
+def test_no_person_crosses_a_fold_of_the_default_split(default_corpus: Path) -> None:
+    """Leave-identity-out by default: every person (``source``), with every source clip (``group``) and fake of
+    theirs, is in one test fold; and no face-swap donor is anyone's identity in either embedded corpus."""
+    import csv
+
+    videos = ingest(default_corpus / "data" / "raw" / "manifest.csv", max_pixels=10**8, workers=2).videos
+    params = load_params(REPO / "params.yaml")
+    folds = stratified_group_folds(
+        videos, n_splits=len(params["cv"]["folds"]), group_column=params["cv"]["group_column"], seed=params["seed"]
+    )
+    table = folds.join(videos.select("video_id", "source", pl.col("group").alias("clip")), on="video_id")
+    assert table.group_by("source").agg(pl.col("fold").n_unique())["fold"].max() == 1
+    assert table.group_by("clip").agg(pl.col("fold").n_unique())["fold"].max() == 1
+    assert table["source"].n_unique() >= len(params["cv"]["folds"])  # the split is by person, and possible
+    people, donors = set(), set()
+    for corpus in ("raw", "cross"):
+        with open(default_corpus / "data" / corpus / "manifest.csv", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        people |= {r["source"] for r in rows}
+        donors |= {r["donor"] for r in rows if r["method"] == "faceswap"}
+    assert donors and not donors & people

@@ -234,6 +234,42 @@ def build_metrics_report(predictions: pl.DataFrame, threshold: float = 0.5) -> d
     }
 
 
+def method_metrics(predictions: pl.DataFrame, methods: pl.DataFrame) -> dict[str, dict[str, Any]]:
+    """AUC of each manipulation method's fakes against the reals, fold by fold: ``{method: {"auc_mean", "auc_std",
+    "auc_pooled", "n_fake", "n_folds"}}``.
+
+    A fold's AUC for method m ranks its test reals against its test fakes of m alone; mean and std (ddof=0, as
+    cv_summary) run over the folds that hold both. ``methods`` maps video_id to ``method`` (the video index; reals
+    have any method, conventionally ``none``). With ``train.fake_methods`` leaving a method out of training, its
+    line is the leave-one-method-out (cross-manipulation) number, beside the trained methods' in-distribution ones.
+    Videos without a method row count as their own method ``unknown``.
+    """
+    frame = normalise_predictions(predictions).join(methods.select("video_id", "method"), on="video_id", how="left")
+    frame = frame.with_columns(pl.col("method").fill_null("unknown"))
+    reals = frame.filter(pl.col("label") == 0)
+    out: dict[str, dict[str, Any]] = {}
+    for method in sorted(frame.filter(pl.col("label") == 1)["method"].unique().to_list()):
+        fakes = frame.filter((pl.col("label") == 1) & (pl.col("method") == method))
+        aucs = []
+        for fold in sorted(fakes["fold"].unique().to_list()):
+            f, r = fakes.filter(pl.col("fold") == fold), reals.filter(pl.col("fold") == fold)
+            if f.height and r.height:
+                y = np.r_[np.zeros(r.height), np.ones(f.height)]
+                aucs.append(float(roc_auc_score(y, np.r_[r["p_fake"].to_numpy(), f["p_fake"].to_numpy()])))
+        y = np.r_[np.zeros(reals.height), np.ones(fakes.height)]
+        pooled = (
+            roc_auc_score(y, np.r_[reals["p_fake"].to_numpy(), fakes["p_fake"].to_numpy()]) if reals.height else None
+        )
+        out[method] = {
+            "auc_mean": float(np.mean(aucs)) if aucs else math.nan,
+            "auc_std": float(np.std(aucs)) if aucs else math.nan,
+            "auc_pooled": float(pooled) if pooled is not None else math.nan,
+            "n_fake": fakes.height,
+            "n_folds": len(aucs),
+        }
+    return out
+
+
 def to_jsonable(obj: Any, decimals: int = JSON_DECIMALS) -> Any:
     """``obj`` with numpy scalars/arrays made Python, floats rounded to ``decimals``, and NaN/±inf made None.
 

@@ -33,6 +33,7 @@ class TrainParams:
     init_checkpoint: str | None = None
     copy_sampling: str = "view"  # view | all: how augmented copies enter an epoch (fvc.train.clip_model)
     nproc_per_node: int = 1  # > 1: the fold runs as that many torchrun processes (fvc.train.distributed)
+    fake_methods: str | tuple[str, ...] = "all"  # the manipulation methods whose fakes train and validate
 
     def __post_init__(self) -> None:
         check_trainable(self.model)
@@ -51,14 +52,26 @@ class TrainParams:
                 f" {self.accumulation_steps} micro-batches of an optimiser step (train.effective_batch_size"
                 f" {self.effective_batch_size} / train.batch_size {self.batch_size}): each process runs an equal share"
             )
+        methods = self.fake_methods
+        if methods != "all" and (
+            not isinstance(methods, tuple) or not methods or not all(isinstance(m, str) and m for m in methods)
+        ):
+            raise FvcError(
+                f"params.yaml: train.fake_methods = {methods!r}, expected all or a non-empty list of method names"
+            )
         if self.copy_sampling not in ("view", "all"):
             raise FvcError(f"params.yaml: train.copy_sampling = {self.copy_sampling!r}, expected view or all")
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> TrainParams:
         """Build from the whole params.yaml mapping; FvcError names unknown, missing or invalid keys."""
-        return load_section(cls, params, "train", betas=tuple)
+        return load_section(cls, params, "train", betas=tuple, fake_methods=_methods)
 
     @property
     def accumulation_steps(self) -> int:
         return max(1, self.effective_batch_size // self.batch_size)
+
+
+def _methods(value: Any) -> Any:
+    """params.yaml's fake_methods: ``all`` as is, a list as a tuple (hashable; checked by TrainParams)."""
+    return tuple(value) if isinstance(value, list) else value
