@@ -115,7 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument(
         "--identities",
         default="train",
-        help="train (default) | held-out: people no train corpus shows (the crosseval corpus, data/cross)",
+        help="train (default) | held-out: people no train corpus shows (the crosseval corpus, data/cross)"
+        " | dev: other held-out people, for design decisions (scripts/dev_score.py)",
     )
     synth.set_defaults(func=_synth)
 

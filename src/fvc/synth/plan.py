@@ -41,10 +41,17 @@ HELD_OUT_LFW = tuple(
 # donor as a person of its own (an identity-held-out fold cannot meet a training donor's face as a test person),
 # and the held-out corpus's swaps show new faces too.
 _DONOR_ROWS = tuple(f"lfw_{i:03d}" for i in range(N_LFW_FACES) if f"lfw_{i:03d}" not in LFW_IDENTITIES + HELD_OUT_LFW)
-DONOR_POOLS: dict[str, tuple[str, ...]] = {"train": _DONOR_ROWS[0::2], "held_out": _DONOR_ROWS[1::2]}
+DONOR_POOLS: dict[str, tuple[str, ...]] = {
+    "train": _DONOR_ROWS[0::2],
+    "held_out": _DONOR_ROWS[1::2][0::2],
+    "dev": _DONOR_ROWS[1::2][1::2],
+}
 IDENTITY_POOLS: dict[str, tuple[tuple[str, ...], str]] = {  # pool name: (identities in order, group-name prefix)
     "train": (HIGH_RES_IDENTITIES + LFW_IDENTITIES, "g"),
     "held_out": (HELD_OUT_LFW, "x"),
+    # A development corpus for design decisions (scripts/dev_score.py): the held-out pool's other people, first, so
+    # the `small` dev and held-out corpora share no person (sizes with more than 8 identities do overlap).
+    "dev": (HELD_OUT_LFW[8:] + HELD_OUT_LFW[:8], "d"),
 }
 
 
