@@ -142,9 +142,11 @@ def test_an_experiment_on_a_faceforensics_tree_needs_only_the_layout_param(repo_
     repo_copy(["git", "commit", "-qam", "small params"])
     repo_copy(["dvc", "exp", "run", "-S", "ingest.layout=ffpp", "-S", "cv.folds=[0,1]"])
     folds = pl.read_parquet(root / "data/split/folds.parquet")
-    assert folds.height == 16 and folds.filter(pl.col("video_id") == "Deepfakes__000_001")["group"][0] == "000"
+    # The default split links the layout's groups (a swap joins its two ids) with the people (`source`): the
+    # group of 000, 001 and their swaps is named by its people.
+    assert folds.height == 16 and folds.filter(pl.col("video_id") == "Deepfakes__000_001")["group"][0] == "000+001"
     assert folds.group_by("group").agg(pl.col("fold").n_unique())["fold"].max() == 1  # 000 and 001 stay together
-    assert sorted(folds["group"].unique()) == ["000", "002", "004", "006"]
+    assert sorted(folds["group"].unique()) == ["000+001", "002+003", "004+005", "006+007"]
     metrics = json.loads((root / "results/metrics.json").read_text())
     assert set(json.loads((root / "results/fold_metrics.json").read_text())) == {"fold_0", "fold_1"}
     assert metrics["pooled"]["n"] == 16
